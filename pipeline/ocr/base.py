@@ -1,0 +1,184 @@
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import sqlite3
+import threading
+from abc import ABC, abstractmethod
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.config import Settings
+from pipeline.models import OcrLine
+
+log = logging.getLogger(__name__)
+
+
+class OcrEngineError(RuntimeError):
+    """The OCR engine cannot be loaded or failed on a page."""
+
+
+class OcrEngine(ABC):
+    name: str = "abstract"
+    version: str = "0"
+
+    @abstractmethod
+    def recognize(self, image: np.ndarray) -> list[OcrLine]:
+        """Read an RGB uint8 image; polygons in that image's pixel coordinates."""
+
+    def detect_orientation(self, image: np.ndarray) -> int:  # pragma: no cover - optional
+        return 0
+
+
+_engines: dict[tuple[str, int], OcrEngine] = {}
+_lock = threading.Lock()
+
+
+def get_engine(settings: Settings, threads: int | None = None) -> OcrEngine:
+    """The process's engine (loaded once)."""
+    threads = threads or settings.effective_ocr_threads()
+    key = (settings.ocr_engine, threads)
+    with _lock:
+        eng = _engines.get(key)
+        if eng is None:
+            if settings.ocr_engine == "rapidocr":
+                from pipeline.ocr.rapid import RapidOcrEngine
+
+                eng = RapidOcrEngine(threads=threads)
+            elif settings.ocr_engine == "paddle":
+                from pipeline.ocr.paddle import PaddleOcrEngine
+
+                eng = PaddleOcrEngine(settings)
+            else:  # pragma: no cover - guarded by Settings' Literal
+                raise OcrEngineError(f"unknown OCR engine {settings.ocr_engine!r}")
+            _engines[key] = eng
+    return eng
+
+
+class OcrCache:
+    """OCR results keyed by (pixel content hash, engine, version), in one SQLite file."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("CREATE TABLE IF NOT EXISTS ocr (key TEXT PRIMARY KEY, lines TEXT NOT NULL)")
+        self._db.commit()
+
+    @staticmethod
+    def key(image: np.ndarray, engine: OcrEngine) -> str:
+        h = hashlib.blake2b(digest_size=20)
+        h.update(str(image.shape).encode())
+        h.update(np.ascontiguousarray(image).tobytes())
+        return f"{engine.name}:{engine.version}:upright:{h.hexdigest()}"
+
+    def get(self, key: str) -> tuple[list[OcrLine], int] | None:
+        row = self._db.execute("SELECT lines FROM ocr WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            return None
+        data = json.loads(row[0])
+        return [OcrLine.model_validate(x) for x in data["lines"]], int(data["rotation"])
+
+    def put(self, key: str, lines: list[OcrLine], rotation: int) -> None:
+        payload = json.dumps(
+            {"rotation": rotation, "lines": [x.model_dump(mode="json") for x in lines]}, ensure_ascii=False
+        )
+        try:
+            self._db.execute("INSERT OR REPLACE INTO ocr (key, lines) VALUES (?, ?)", (key, payload))
+            self._db.commit()
+        except sqlite3.OperationalError as e:  # a busy cache must never fail a case
+            log.warning("OCR cache write skipped: %s", e)
+
+
+_caches: dict[Path, OcrCache] = {}
+
+
+def _cache(settings: Settings) -> OcrCache | None:
+    if not settings.ocr_cache:
+        return None
+    path = settings.cache_dir / "ocr.sqlite"
+    c = _caches.get(path)
+    if c is None:
+        try:
+            c = OcrCache(path)
+        except sqlite3.Error as e:
+            log.warning("OCR cache unavailable: %s", e)
+            return None
+        _caches[path] = c
+    return c
+
+
+def _downscale(image: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
+    h, w = image.shape[:2]
+    side = max(h, w)
+    if side <= max_side:
+        return image, 1.0
+    import cv2
+
+    scale = max_side / side
+    small = cv2.resize(image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
+    return small, scale
+
+
+def _rotate(image: np.ndarray, degrees: int) -> np.ndarray:
+    k = {0: 0, 90: 1, 180: 2, 270: 3}[degrees]
+    # np.rot90 turns counter-clockwise; we turn the page clockwise by `degrees`
+    return np.ascontiguousarray(np.rot90(image, k=-k)) if k else image
+
+
+def _score(lines: list[OcrLine]) -> float:
+    """How well a reading went: confident characters, on horizontal lines."""
+    total = 0.0
+    for ln in lines:
+        x0, y0, x1, y1 = ln.box
+        if (x1 - x0) >= (y1 - y0):  # horizontal text is the upright reading
+            total += ln.confidence * len(ln.text)
+    return total
+
+
+def recognize_page(
+    image: np.ndarray, settings: Settings, engine: OcrEngine | None = None
+) -> tuple[list[OcrLine], int]:
+    """OCR one page, upright. Returns lines in the coordinates of the *upright* page and the
+    clockwise rotation (0/90/180/270) applied to make it upright."""
+    engine = engine or get_engine(settings)
+    cache = _cache(settings)
+    key = OcrCache.key(image, engine) if cache else ""
+    if cache:
+        hit = cache.get(key)
+        if hit is not None:
+            return hit
+
+    small, scale = _downscale(image, settings.ocr_max_side)
+    best_lines: list[OcrLine] = []
+    best_rot = 0
+    best_score = -1.0
+    # Upright first; turn the page only when the reading is poor or mostly vertical.
+    for rot in (0, 90, 270, 180):
+        candidate = _rotate(small, rot)
+        lines = engine.recognize(candidate)
+        s = _score(lines)
+        if s > best_score:
+            best_lines, best_rot, best_score = lines, rot, s
+        chars = sum(len(ln.text) for ln in lines) or 1
+        mean_conf = sum(ln.confidence * len(ln.text) for ln in lines) / chars
+        horizontal = s / max(sum(ln.confidence * len(ln.text) for ln in lines), 1e-9)
+        if rot == 0 and mean_conf >= 0.85 and horizontal >= 0.8 and chars >= 4:
+            break
+        if rot != 0 and best_rot == rot and mean_conf >= 0.9 and horizontal >= 0.8:
+            break
+    if scale != 1.0:
+        inv = 1.0 / scale
+        best_lines = [
+            OcrLine(
+                text=ln.text,
+                polygon=[(x * inv, y * inv) for x, y in ln.polygon],
+                confidence=ln.confidence,
+            )
+            for ln in best_lines
+        ]
+    if cache:
+        cache.put(key, best_lines, best_rot)
+    return best_lines, best_rot

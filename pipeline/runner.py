@@ -1,0 +1,413 @@
+"""The case runner: load the case, read every material (in parallel across processes), run the
+registered extractors and checks, assemble the report and decide.
+
+Stages, in order (each a plain function):
+
+1. ``load_case``                       case.json -> Case
+2. ``process_material`` (per material, in a worker process)
+   ingest (bytes -> pages) -> OCR (pages -> upright lines) -> ``read_document`` (lines -> typed
+   document with fields) -> material checks (pixels + document -> flags, quality)
+3. case checks (all materials + enrollment + invoice register -> flags)
+4. ``decide`` (flags -> pass / review / return)
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import time
+import traceback
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from pipeline import __version__
+from pipeline.codes import Severity
+from pipeline.config import Settings, get_settings
+from pipeline.ingest import ingest, set_pixel_limits
+from pipeline.models import (
+    Case,
+    CaseError,
+    DocType,
+    Document,
+    MaterialRef,
+    MaterialResult,
+    PageText,
+    Report,
+    decide,
+    flag,
+    load_case,
+)
+from pipeline.registry import CASE_CHECKS, MATERIAL_CHECKS, CaseContext, MaterialContext, load_plugins
+
+log = logging.getLogger(__name__)
+
+#: files in a case folder that are not materials
+RESERVED_FILES = {"case.json", "expected.json", "report.json", ".intake-state.json"}
+
+
+# --------------------------------------------------------------------------- one material
+
+
+def _system_flag(material: str | None, step: str, err: BaseException) -> Any:
+    return flag(
+        "system.processing_failed",
+        Severity.WARNING,
+        "系统处理该材料时出现故障，已转人工审核，您无需重新提交。",
+        material=material,
+        reason=f"{step} failed: {type(err).__name__}",
+    )
+
+
+def _read_pages(pages: list[Any], settings: Settings) -> list[PageText]:
+    from pipeline.ocr import recognize_page
+
+    texts: list[PageText] = []
+    for page in pages:
+        if page.text_lines is not None:
+            texts.append(
+                PageText(
+                    index=page.index,
+                    width=page.width,
+                    height=page.height,
+                    source=page.source,
+                    lines=page.text_lines,
+                )
+            )
+            continue
+        lines, rotation = recognize_page(page.image, settings)
+        w, h = (page.height, page.width) if rotation in (90, 270) else (page.width, page.height)
+        texts.append(
+            PageText(index=page.index, width=w, height=h, source=page.source, rotation=rotation, lines=lines)
+        )
+    return texts
+
+
+def process_material(case: Case, ref: MaterialRef, case_dir: Path, settings: Settings) -> MaterialResult:
+    """Everything about one material that needs its bytes or pixels. Never raises."""
+    t0 = time.perf_counter()
+    load_plugins()
+    res = MaterialResult(file=ref.file, declared_type=ref.declared_type)
+    path = case_dir / ref.file
+    if not path.is_file():
+        res.flags.append(
+            flag(
+                "material.not_uploaded",
+                Severity.BLOCKER,
+                f"申请中列出的材料“{ref.file}”未上传，请重新上传该文件。",
+                material=ref.file,
+                reason="listed in case.json, no such file",
+            )
+        )
+        res.seconds = time.perf_counter() - t0
+        return res
+    ing = ingest(path, settings)
+    res.sha256, res.kind = ing.sha256, ing.kind
+    if ing.error:
+        res.flags.append(
+            flag(
+                "material.unreadable",
+                Severity.BLOCKER,
+                f"材料“{ref.file}”无法打开（文件损坏、加密、格式不支持或过大），请重新上传清晰完整的图片或PDF。",
+                material=ref.file,
+                reason=ing.error,
+            )
+        )
+        res.seconds = time.perf_counter() - t0
+        return res
+    try:
+        texts = _read_pages(ing.pages, settings)
+    except Exception as e:
+        log.error("OCR failed on a material: %s", e)
+        res.flags.append(_system_flag(ref.file, "ocr", e))
+        res.seconds = time.perf_counter() - t0
+        return res
+    res.pages = texts
+    try:
+        from extractors.reader import read_document
+
+        document = read_document(texts, ref.declared_type)
+    except Exception as e:
+        log.error("reading the document failed: %s", traceback.format_exc(limit=3))
+        res.flags.append(_system_flag(ref.file, "extraction", e))
+        document = Document(type=DocType.UNKNOWN)
+    ctx = MaterialContext(
+        case=case, ref=ref, settings=settings, pages=ing.pages, texts=texts, document=document
+    )
+    for check in MATERIAL_CHECKS:
+        try:
+            for f in check(ctx):
+                if f.material is None:
+                    f.material = ref.file
+                res.flags.append(f)
+        except Exception as e:
+            log.error(
+                "material check %s failed: %s",
+                getattr(check, "__name__", check),
+                traceback.format_exc(limit=3),
+            )
+            res.flags.append(_system_flag(ref.file, f"check {getattr(check, '__name__', '?')}", e))
+    res.document = ctx.document
+    res.detected_type = ctx.document.type if ctx.document else DocType.UNKNOWN
+    res.type_confidence = ctx.document.confidence if ctx.document else 0.0
+    res.quality = ctx.quality
+    res.seconds = time.perf_counter() - t0
+    return res
+
+
+# --------------------------------------------------------------------------- worker processes
+
+_worker_settings: Settings | None = None
+
+
+def _init_worker(settings: Settings, threads: int) -> None:
+    global _worker_settings
+    os.environ.setdefault("OMP_NUM_THREADS", str(threads))
+    _worker_settings = settings.model_copy(update={"ocr_threads": threads})
+    set_pixel_limits(_worker_settings)
+    load_plugins()
+    from pipeline.ocr import get_engine
+
+    try:
+        get_engine(_worker_settings)  # load the model once per process
+    except Exception as e:  # reported per material when used
+        log.error("OCR engine failed to load: %s", e)
+
+
+def _worker_process(case: Case, ref: MaterialRef, case_dir: str) -> MaterialResult:
+    assert _worker_settings is not None
+    return process_material(case, ref, Path(case_dir), _worker_settings)
+
+
+def _warm(_: int) -> int:
+    return os.getpid()
+
+
+def make_pool(settings: Settings) -> ProcessPoolExecutor | None:
+    workers = settings.effective_workers()
+    if workers <= 1:
+        return None
+    threads = settings.effective_ocr_threads(workers)
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context(method),
+        initializer=_init_worker,
+        initargs=(settings, threads),
+    )
+    list(pool.map(_warm, range(workers)))  # start the workers before any progress thread runs
+    return pool
+
+
+# --------------------------------------------------------------------------- the case
+
+
+def _unlisted_flags(case: Case, case_dir: Path) -> list[Any]:
+    listed = {m.file for m in case.materials}
+    out = []
+    for p in sorted(case_dir.iterdir()):
+        if (
+            p.is_file()
+            and p.name not in listed
+            and p.name not in RESERVED_FILES
+            and not p.name.startswith(".")
+        ):
+            out.append(
+                flag(
+                    "material.unlisted",
+                    Severity.WARNING,
+                    f"文件“{p.name}”已上传但未在申请材料清单中登记，请确认是否为本次申请的材料。",
+                    material=p.name,
+                    reason="file present in the case folder but not listed in case.json",
+                )
+            )
+    return out
+
+
+class CaseRunner:
+    """Runs cases with one worker pool and one set of stores, reused across cases."""
+
+    def __init__(
+        self, settings: Settings | None = None, enrollment: str | None = None, pool: bool = True
+    ) -> None:
+        self.settings = settings or get_settings()
+        self.enrollment_source = enrollment if enrollment is not None else self.settings.enrollment_url
+        self._pool: Executor | None = make_pool(self.settings) if pool else None
+        self._enrollment: Any = None
+        self._register: Any = None
+        self._store_errors: list[tuple[str, BaseException]] = []
+        load_plugins()
+        set_pixel_limits(self.settings)
+        self._open_stores()
+
+    def _open_stores(self) -> None:
+        try:
+            from pipeline.enrollment import open_store
+
+            self._enrollment = open_store(self.enrollment_source, self.settings)
+        except ImportError:
+            self._enrollment = None
+        except Exception as e:
+            log.error("enrollment store unavailable: %s", e)
+            self._store_errors.append(("enrollment store", e))
+        try:
+            from pipeline.register import open_register
+
+            self._register = open_register(self.settings)
+        except ImportError:
+            self._register = None
+        except Exception as e:
+            log.error("invoice register unavailable: %s", e)
+            self._store_errors.append(("invoice register", e))
+
+    def close(self) -> None:
+        if isinstance(self._pool, ProcessPoolExecutor):
+            self._pool.shutdown(wait=True, cancel_futures=True)
+        self._pool = None
+
+    def __enter__(self) -> CaseRunner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- materials
+    def _submit(self, case: Case, case_dir: Path) -> list[Future[MaterialResult] | MaterialResult]:
+        out: list[Future[MaterialResult] | MaterialResult] = []
+        for ref in case.materials:
+            if self._pool is None:
+                out.append(process_material(case, ref, case_dir, self.settings))
+            else:
+                out.append(self._pool.submit(_worker_process, case, ref, str(case_dir)))
+        return out
+
+    def _collect(
+        self, case: Case, pending: list[Future[MaterialResult] | MaterialResult]
+    ) -> list[MaterialResult]:
+        results = []
+        for ref, item in zip(case.materials, pending, strict=True):
+            if isinstance(item, MaterialResult):
+                results.append(item)
+                continue
+            try:
+                results.append(item.result())
+            except Exception as e:  # a worker died (OOM kill, segfault in a decoder)
+                log.error("worker failed on a material: %s", e)
+                r = MaterialResult(file=ref.file, declared_type=ref.declared_type)
+                r.flags.append(_system_flag(ref.file, "worker", e))
+                results.append(r)
+        return results
+
+    # -- the case
+    def _finish(self, case: Case, case_dir: Path, materials: list[MaterialResult], t0: float) -> Report:
+        flags = [f for m in materials for f in m.flags]
+        flags.extend(_unlisted_flags(case, case_dir))
+        for step, err in self._store_errors:
+            flags.append(
+                flag(
+                    "system.processing_failed",
+                    Severity.WARNING,
+                    "系统暂时无法核验参保信息，已转人工审核，您无需重新提交。",
+                    reason=f"{step} unavailable: {type(err).__name__}",
+                )
+            )
+        ctx = CaseContext(
+            case=case,
+            settings=self.settings,
+            materials=materials,
+            enrollment=self._enrollment,
+            register=self._register,
+        )
+        for check in CASE_CHECKS:
+            try:
+                flags.extend(check(ctx))
+            except Exception as e:
+                log.error(
+                    "case check %s failed: %s",
+                    getattr(check, "__name__", check),
+                    traceback.format_exc(limit=3),
+                )
+                flags.append(_system_flag(None, f"check {getattr(check, '__name__', '?')}", e))
+        return Report(
+            case_id=case.case_id,
+            decision=decide(flags),
+            flags=flags,
+            materials=materials,
+            service=case.service.value,
+            region=case.region,
+            engine=f"{self.settings.ocr_engine}; intake {__version__}",
+            seconds=time.perf_counter() - t0,
+        )
+
+    def run(self, case_dir: Path) -> Report:
+        """One case. Raises CaseError when the folder or its case.json cannot be used."""
+        t0 = time.perf_counter()
+        case = load_case(case_dir)
+        materials = self._collect(case, self._submit(case, case_dir))
+        return self._finish(case, case_dir, materials, t0)
+
+    def run_many(
+        self, case_dirs: Iterable[Path], window: int = 4
+    ) -> Iterator[tuple[Path, Report | CaseError]]:
+        """Cases in order, keeping the next ``window`` cases' materials queued in the pool."""
+        queue: list[tuple[Path, float, Case | CaseError, list[Any]]] = []
+        it = iter(case_dirs)
+
+        def fill() -> None:
+            while len(queue) < max(1, window):
+                try:
+                    d = next(it)
+                except StopIteration:
+                    return
+                t0 = time.perf_counter()
+                try:
+                    case = load_case(d)
+                except CaseError as e:
+                    queue.append((d, t0, e, []))
+                    continue
+                queue.append((d, t0, case, self._submit(case, d)))
+
+        fill()
+        while queue:
+            d, t0, case_or_err, pending = queue.pop(0)
+            if isinstance(case_or_err, CaseError):
+                yield d, case_or_err
+            else:
+                materials = self._collect(case_or_err, pending)
+                yield d, self._finish(case_or_err, d, materials, t0)
+            fill()
+
+
+def run_case(case_dir: Path, settings: Settings | None = None, enrollment: str | None = None) -> Report:
+    """Convenience: one case with a fresh runner (the CLI's ``check``)."""
+    settings = settings or get_settings()
+    n = len(load_case(case_dir).materials)
+    use_pool = settings.effective_workers() > 1 and n > 1
+    if use_pool:
+        settings = settings.model_copy(update={"workers": min(settings.effective_workers(), n)})
+    with CaseRunner(settings, enrollment=enrollment, pool=use_pool) as runner:
+        return runner.run(case_dir)
+
+
+def find_cases(root: Path) -> list[Path]:
+    """Every folder under ``root`` (itself included) that holds a case.json, in sorted order."""
+    return sorted({p.parent for p in root.rglob("case.json") if p.is_file()})
+
+
+def broken_case_report(case_dir: Path, err: CaseError) -> dict[str, Any]:
+    """The JSON line a batch writes for a case folder that cannot be used."""
+    f = flag(
+        "system.processing_failed",
+        Severity.WARNING,
+        "申请数据无法读取，已转人工审核。",
+        reason=str(err)[:300],
+    )
+    return {
+        "case_id": case_dir.name,
+        "decision": "review",
+        "flags": [f.to_json()],
+        "materials": [],
+        "error": str(err)[:300],
+    }
