@@ -138,6 +138,21 @@ def _score(lines: list[OcrLine]) -> float:
     return total
 
 
+def _vertical_share(lines: list[OcrLine]) -> float:
+    if not lines:
+        return 0.0
+    vertical = sum(1 for ln in lines if (ln.box[3] - ln.box[1]) > 1.5 * (ln.box[2] - ln.box[0]))
+    return vertical / len(lines)
+
+
+def _reads_well(lines: list[OcrLine]) -> bool:
+    chars = sum(len(ln.text) for ln in lines)
+    if chars < 4:
+        return False
+    mean_conf = sum(ln.confidence * len(ln.text) for ln in lines) / chars
+    return mean_conf >= 0.85 and _vertical_share(lines) < 0.3
+
+
 def recognize_page(
     image: np.ndarray, settings: Settings, engine: OcrEngine | None = None
 ) -> tuple[list[OcrLine], int]:
@@ -152,23 +167,25 @@ def recognize_page(
             return hit
 
     small, scale = _downscale(image, settings.ocr_max_side)
-    best_lines: list[OcrLine] = []
+    best_lines = engine.recognize(small)
     best_rot = 0
-    best_score = -1.0
-    # Upright first; turn the page only when the reading is poor or mostly vertical.
-    for rot in (0, 90, 270, 180):
-        candidate = _rotate(small, rot)
-        lines = engine.recognize(candidate)
-        s = _score(lines)
-        if s > best_score:
-            best_lines, best_rot, best_score = lines, rot, s
-        chars = sum(len(ln.text) for ln in lines) or 1
-        mean_conf = sum(ln.confidence * len(ln.text) for ln in lines) / chars
-        horizontal = s / max(sum(ln.confidence * len(ln.text) for ln in lines), 1e-9)
-        if rot == 0 and mean_conf >= 0.85 and horizontal >= 0.8 and chars >= 4:
-            break
-        if rot != 0 and best_rot == rot and mean_conf >= 0.9 and horizontal >= 0.8:
-            break
+    best_score = _score(best_lines)
+    if not _reads_well(best_lines):
+        # Turn the page only when the upright reading is poor: no text or tall boxes mean a page
+        # turned by a quarter, flat boxes with poor text mean one upside down.
+        if not best_lines:
+            candidates: tuple[int, ...] = (90, 270, 180)
+        elif _vertical_share(best_lines) > 0.5:
+            candidates = (90, 270)
+        else:
+            candidates = (180,)
+        for rot in candidates:
+            lines = engine.recognize(_rotate(small, rot))
+            s = _score(lines)
+            if s > best_score * 1.05:
+                best_lines, best_rot, best_score = lines, rot, s
+            if _reads_well(lines):
+                break
     if scale != 1.0:
         inv = 1.0 / scale
         best_lines = [

@@ -26,7 +26,7 @@ class RapidOcrEngine(OcrEngine):
             self._ocr = RapidOCR(
                 params={
                     "Global.log_level": "error",
-                    "Global.use_cls": True,
+                    "Global.use_cls": False,  # page orientation is found per page, not per line
                     "Global.max_side_len": 2000,
                     "EngineConfig.onnxruntime.intra_op_num_threads": threads,
                     "EngineConfig.onnxruntime.inter_op_num_threads": 1,
