@@ -179,4 +179,6 @@ FLAG_CATEGORIES: dict[str, str] = {
     "system.processing_failed": "system",
     # Added by the project (the contract allows adding codes): material was present but not listed.
     "material.unlisted": "material",
+    # Added by the project: a grayscale photocopy where an original is required (advisory).
+    "image.photocopy": "material",
 }
