@@ -1,0 +1,1 @@
+"""Regional overlays of the service rules (data only)."""
