@@ -181,4 +181,6 @@ FLAG_CATEGORIES: dict[str, str] = {
     "material.unlisted": "material",
     # Added by the project: a grayscale photocopy where an original is required (advisory).
     "image.photocopy": "material",
+    # Added by the project: the e-bill's printed code/number/check code differ from its QR code.
+    "invoice.qr_mismatch": "consistency",
 }

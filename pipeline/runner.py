@@ -330,9 +330,15 @@ class CaseRunner:
                     traceback.format_exc(limit=3),
                 )
                 flags.append(_system_flag(None, f"check {getattr(check, '__name__', '?')}", e))
+        decision = decide(flags)
+        if self._register is not None:
+            try:  # a returned case's invoices must not make its corrected resubmission a duplicate
+                self._register.set_decision(case.case_id, decision.value)
+            except Exception as e:
+                log.error("invoice register: could not store the decision: %s", e)
         return Report(
             case_id=case.case_id,
-            decision=decide(flags),
+            decision=decision,
             flags=flags,
             materials=materials,
             service=case.service.value,
