@@ -1,0 +1,46 @@
+"""Extractor for medical invoices: printed 医疗收费票据 and electronic 医疗收费电子票据."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from extractors import _text as T
+from extractors._base import SpecExtractor
+from extractors._layout import Layout
+from pipeline.codes import DocType
+from pipeline.models import FieldValue, PageText
+from pipeline.registry import register_extractor
+
+
+class MedicalInvoice(SpecExtractor):
+    def detect_bonus(self, layout: Layout, pages: Sequence[PageText]) -> float:
+        bonus = 0.0
+        if re.search(r"票据|发票", layout.text) and re.search(r"医疗|门诊|住院", layout.text):
+            bonus += 0.1
+        return bonus
+
+    def post_process(self, layout: Layout, fields: dict[str, FieldValue]) -> None:
+        # The upper-case amount is often on the same row as its label without "(大写)": find it anywhere.
+        if "total_amount_upper" not in fields:
+            pat = re.compile(r"[零壹贰叁肆伍陆柒捌玖拾佰仟万亿]{1,20}[元圆][零壹贰叁肆伍陆柒捌玖角分整正]*")
+            for row in layout.rows:
+                m = pat.search(row.text)
+                if m:
+                    v = T.parse_upper_amount(m.group(0))
+                    if v:
+                        fields["total_amount_upper"] = layout.span_of(row, m.start(), m.end()).field(v, 0.9)
+                        break
+        # A total read from a generic 合计 label that disagrees with a ¥-marked amount next to 小写: prefer
+        # the latter.
+        if "total_amount" not in fields:
+            for row in layout.rows:
+                m = re.search(r"[¥]\s*(\d[\d,]*\.\d{2})", row.text)
+                if m:
+                    v = T.parse_money(m.group(0))
+                    if v:
+                        fields["total_amount"] = layout.span_of(row, m.start(), m.end()).field(v, 0.85)
+                        break
+
+
+EXTRACTOR = register_extractor(MedicalInvoice(DocType.MEDICAL_INVOICE))

@@ -1,0 +1,573 @@
+"""Classification and field reading of every document type from OCR lines laid out like real forms."""
+
+from __future__ import annotations
+
+import pytest
+
+from extractors.reader import classify, read_document
+from pipeline.codes import DOC_FIELDS, DocType
+from pipeline.models import OcrLine, PageText
+from pipeline.registry import EXTRACTORS
+
+
+def _line(text: str, x: float, y: float, h: float, conf: float) -> OcrLine:
+    w = sum(h if ord(c) > 0x2E80 else h * 0.55 for c in text)
+    return OcrLine(text=text, polygon=[(x, y), (x + w, y), (x + w, y + h), (x, y + h)], confidence=conf)
+
+
+def form(
+    rows: list[list[str]], title: str | None = None, w: int = 1240, h: int = 1754, conf: float = 0.97
+) -> list[PageText]:
+    """A page: an optional big centred title, then rows of cells spread over the width."""
+    lines = []
+    y = 80.0
+    if title:
+        lines.append(_line(title, w / 2 - len(title) * 24, y, 48, conf))
+        y += 110
+    for cells in rows:
+        if cells:
+            step = (w - 120) / len(cells)
+            for i, c in enumerate(cells):
+                if c:
+                    lines.append(_line(c, 60 + i * step, y, 30, conf))
+        y += 56
+    return [PageText(index=0, width=w, height=h, source="image", lines=lines)]
+
+
+def card(rows: list[tuple[str, float, float]], w: int = 856, h: int = 540) -> list[PageText]:
+    lines = [_line(t, x, y, 28, 0.98) for t, x, y in rows]
+    return [PageText(index=0, width=w, height=h, source="image", lines=lines)]
+
+
+DOCS: dict[str, tuple[DocType, list[PageText], dict[str, str]]] = {
+    "id_front": (
+        DocType.ID_CARD_FRONT,
+        card(
+            [
+                ("姓名", 60, 50),
+                ("张伟明", 150, 50),
+                ("性别", 60, 110),
+                ("男", 150, 110),
+                ("民族", 260, 110),
+                ("汉", 350, 110),
+                ("出生", 60, 170),
+                ("1985年3月12日", 150, 170),
+                ("住址", 60, 230),
+                ("湖北省荆门市东宝区泉口", 150, 230),
+                ("街道幸福路88号", 150, 270),
+                ("公民身份号码", 60, 440),
+                ("420802198503121236", 280, 440),
+            ]
+        ),
+        {
+            "name": "张伟明",
+            "sex": "男",
+            "ethnicity": "汉",
+            "birth_date": "1985-03-12",
+            "address": "湖北省荆门市东宝区泉口街道幸福路88号",
+            "id_number": "420802198503121236",
+        },
+    ),
+    "id_front_merged": (
+        DocType.ID_CARD_FRONT,
+        card(
+            [
+                ("姓名阿依古丽·买买提", 60, 50),
+                ("性别女民族维吾尔", 60, 110),
+                ("出生1990年11月2日", 60, 170),
+                ("住址新疆乌鲁木齐市天山区解放南路1号", 60, 230),
+                ("公民身份号码65010219901102002x", 60, 440),
+            ]
+        ),
+        {
+            "name": "阿依古丽·买买提",
+            "sex": "女",
+            "ethnicity": "维吾尔",
+            "birth_date": "1990-11-02",
+            "address": "新疆乌鲁木齐市天山区解放南路1号",
+            "id_number": "65010219901102002X",
+        },
+    ),
+    "id_back": (
+        DocType.ID_CARD_BACK,
+        card(
+            [
+                ("中华人民共和国", 300, 60),
+                ("居民身份证", 320, 130),
+                ("签发机关", 150, 380),
+                ("荆门市公安局东宝分局", 280, 380),
+                ("有效期限", 150, 440),
+                ("2015.03.12-长期", 280, 440),
+            ]
+        ),
+        {"issuer": "荆门市公安局东宝分局", "valid_from": "2015-03-12", "valid_until": "long_term"},
+    ),
+    "residence_permit": (
+        DocType.RESIDENCE_PERMIT,
+        card(
+            [
+                ("中华人民共和国居住证", 250, 20),
+                ("姓名", 60, 70),
+                ("李娜", 150, 70),
+                ("性别女", 60, 120),
+                ("出生1992年5月6日", 60, 170),
+                ("住址浙江省舟山市普陀区东港街道", 60, 220),
+                ("公民身份号码", 60, 330),
+                ("650102199205060028", 260, 330),
+                ("签发机关", 60, 390),
+                ("舟山市公安局普陀分局", 200, 390),
+                ("有效期限", 60, 450),
+                ("2022.01.10-2027.01.10", 200, 450),
+            ]
+        ),
+        {
+            "name": "李娜",
+            "id_number": "650102199205060028",
+            "address": "浙江省舟山市普陀区东港街道",
+            "valid_from": "2022-01-10",
+            "valid_until": "2027-01-10",
+        },
+    ),
+    "hukou": (
+        DocType.HUKOU_BOOKLET,
+        form(
+            [
+                ["户别", "家庭户", "户主姓名", "张伟明"],
+                ["姓名", "张小明", "与户主关系", "子"],
+                ["性别", "男", "出生地", "湖北省荆门市"],
+                ["公民身份号码", "420802201001011238"],
+                ["住址", "湖北省荆门市东宝区泉口街道88号"],
+            ],
+            title="常住人口登记卡",
+        ),
+        {"name": "张小明", "id_number": "420802201001011238", "address": "湖北省荆门市东宝区泉口街道88号"},
+    ),
+    "ssc": (
+        DocType.SSC_CARD,
+        card(
+            [
+                ("中华人民共和国", 200, 30),
+                ("社会保障卡", 450, 30),
+                ("姓名", 60, 200),
+                ("王芳", 160, 200),
+                ("社会保障号码", 60, 260),
+                ("650103198807150024", 280, 260),
+                ("卡号", 60, 320),
+                ("A12345678", 160, 320),
+            ]
+        ),
+        {"name": "王芳", "id_number": "650103198807150024", "ssc_number": "A12345678"},
+    ),
+    "invoice_printed": (
+        DocType.MEDICAL_INVOICE,
+        form(
+            [
+                ["票据代码：65010224", "", "票据号码：NO.00321567"],
+                ["交款人：李秀英", "", "开票日期：2024年02月28日"],
+                ["项目名称", "金额", "项目名称", "金额"],
+                ["西药费", "1,200.00", "检查费", "1314.50"],
+                ["合计（大写）贰仟伍佰壹拾肆元伍角", "", "（小写）¥2514.50"],
+                ["收款单位（章）：新疆医科大学第一附属医院", "", "收款人：王五"],
+            ],
+            title="新疆维吾尔自治区医疗住院收费票据",
+        ),
+        {
+            "invoice_code": "65010224",
+            "invoice_number": "00321567",
+            "payer_name": "李秀英",
+            "payee": "新疆医科大学第一附属医院",
+            "issue_date": "2024-02-28",
+            "total_amount": "2514.50",
+            "total_amount_upper": "2514.50",
+        },
+    ),
+    "expense_list": (
+        DocType.EXPENSE_LIST,
+        form(
+            [
+                ["医院名称：荆门市第一人民医院"],
+                ["姓名：赵强", "住院号：20240311", "科室：心内科"],
+                ["入院日期：2024-01-03", "出院日期：2024-01-12"],
+                ["项目名称", "规格", "单价", "数量", "金额"],
+                ["床位费", "", "45.00", "9", "405.00"],
+                ["合计：405.00元"],
+            ],
+            title="住院费用清单",
+        ),
+        {
+            "patient_name": "赵强",
+            "hospital": "荆门市第一人民医院",
+            "total_amount": "405.00",
+            "start_date": "2024-01-03",
+            "end_date": "2024-01-12",
+        },
+    ),
+    "discharge_summary": (
+        DocType.DISCHARGE_RECORD,
+        form(
+            [
+                ["舟山医院"],
+                ["姓名：孙丽", "性别：女", "年龄：56岁", "住院号：889123"],
+                ["入院日期：2024年1月3日", "出院日期：2024年1月15日"],
+                ["入院诊断：冠状动脉粥样硬化性心脏病"],
+                ["出院诊断：冠状动脉粥样硬化性心脏病"],
+                ["诊疗经过：入院后完善相关检查"],
+            ],
+            title="出院小结",
+        ),
+        {
+            "patient_name": "孙丽",
+            "hospital": "舟山医院",
+            "admission_date": "2024-01-03",
+            "discharge_date": "2024-01-15",
+            "diagnosis": "冠状动脉粥样硬化性心脏病",
+        },
+    ),
+    "referral": (
+        DocType.REFERRAL_SLIP,
+        form(
+            [
+                ["姓名：张伟明", "性别：男", "年龄：39"],
+                ["身份证号码：420802198503121236"],
+                ["转出医院：荆门市第一人民医院"],
+                ["转入医院：舟山医院"],
+                ["临床诊断：肺恶性肿瘤"],
+                ["转诊原因：本院不具备诊疗条件"],
+                ["", "", "日期：2024-02-28"],
+            ],
+            title="异地转诊转院申请单",
+        ),
+        {
+            "patient_name": "张伟明",
+            "id_number": "420802198503121236",
+            "from_hospital": "荆门市第一人民医院",
+            "to_hospital": "舟山医院",
+            "diagnosis": "肺恶性肿瘤",
+            "issue_date": "2024-02-28",
+        },
+    ),
+    "diagnosis_cert": (
+        DocType.DIAGNOSIS_CERTIFICATE,
+        form(
+            [
+                ["喀什地区第一人民医院"],
+                ["姓名：热依拉", "性别：女", "科别：急诊科"],
+                ["诊断：急性阑尾炎"],
+                ["建议：住院治疗"],
+                ["", "医师：张三", "日期：2024.03.01"],
+            ],
+            title="诊断证明书",
+        ),
+        {
+            "patient_name": "热依拉",
+            "hospital": "喀什地区第一人民医院",
+            "diagnosis": "急性阑尾炎",
+            "issue_date": "2024-03-01",
+            "emergency": "true",
+        },
+    ),
+    "medical_record": (
+        DocType.MEDICAL_RECORD,
+        form(
+            [
+                ["荆门市中医医院"],
+                ["姓名：刘洋", "性别：男", "科别：内分泌科"],
+                ["就诊日期：2024-02-10"],
+                ["主诉：口干多饮3月"],
+                ["初步诊断：2型糖尿病"],
+                ["处理：二甲双胍0.5g tid"],
+            ],
+            title="门诊病历",
+        ),
+        {
+            "patient_name": "刘洋",
+            "hospital": "荆门市中医医院",
+            "visit_date": "2024-02-10",
+            "diagnosis": "2型糖尿病",
+            "emergency": "false",
+        },
+    ),
+    "prescription": (
+        DocType.PRESCRIPTION,
+        form(
+            [
+                ["荆门市第二人民医院"],
+                ["姓名：陈静", "性别：女", "年龄：33岁", "科别：内科"],
+                ["临床诊断：上呼吸道感染", "日期：2024-03-02"],
+                ["Rp:"],
+                ["阿莫西林胶囊 0.25g×24粒 用法：口服"],
+                ["医师：王五", "审核：", "调配：", "核对："],
+            ],
+            title="处方笺",
+        ),
+        {"patient_name": "陈静", "hospital": "荆门市第二人民医院", "issue_date": "2024-03-02"},
+    ),
+    "remote_care_form": (
+        DocType.REMOTE_CARE_FORM,
+        form(
+            [
+                ["姓名", "张伟明", "性别", "男"],
+                ["公民身份号码", "420802198503121236"],
+                ["备案类型", "异地转诊人员"],
+                ["就医地", "浙江省舟山市普陀区"],
+                ["申请日期", "2024-03-01"],
+            ],
+            title="基本医疗保险异地就医登记备案表",
+        ),
+        {
+            "name": "张伟明",
+            "id_number": "420802198503121236",
+            "filing_type": "异地转诊人员",
+            "destination": "浙江省舟山市普陀区",
+        },
+    ),
+    "application_form": (
+        DocType.APPLICATION_FORM,
+        form(
+            [
+                ["姓名", "王芳", "性别", "女"],
+                ["公民身份号码", "650103198807150024"],
+                ["申请事项", "个人账户一次性支取"],
+            ],
+            title="参保人员个人账户一次性支取申请表",
+        ),
+        {"name": "王芳", "id_number": "650103198807150024", "form_title": "参保人员个人账户一次性支取申请表"},
+    ),
+    "commitment": (
+        DocType.COMMITMENT_LETTER,
+        form(
+            [
+                ["本人承诺所提供的材料真实有效，如有虚假，愿承担相应法律责任。"],
+                ["承诺人：张伟明"],
+                ["身份证号码：420802198503121236"],
+                ["", "", "日期：2024年3月1日"],
+            ],
+            title="个人承诺书",
+        ),
+        {"name": "张伟明", "id_number": "420802198503121236", "signed_date": "2024-03-01"},
+    ),
+    "dispatch": (
+        DocType.WORK_DISPATCH_PROOF,
+        form(
+            [
+                ["兹有我单位员工"],
+                ["姓名：周杰", "身份证号：650102198001010011"],
+                ["单位名称：新疆天山建设集团有限公司"],
+                ["派驻地：广东省深圳市南山区"],
+                ["特此证明。"],
+                ["", "", "2024年1月5日"],
+            ],
+            title="常驻异地工作派出证明",
+        ),
+        {
+            "name": "周杰",
+            "employer": "新疆天山建设集团有限公司",
+            "destination": "广东省深圳市南山区",
+            "issue_date": "2024-01-05",
+        },
+    ),
+    "labor_contract": (
+        DocType.LABOR_CONTRACT,
+        form(
+            [
+                ["甲方（用人单位）：新疆天山建设集团有限公司"],
+                ["乙方（劳动者）：周杰"],
+                ["合同期限：2021年7月1日至2026年6月30日"],
+                ["工作内容：工程管理"],
+            ],
+            title="劳动合同书",
+        ),
+        {
+            "name": "周杰",
+            "employer": "新疆天山建设集团有限公司",
+            "valid_from": "2021-07-01",
+            "valid_until": "2026-06-30",
+        },
+    ),
+    "settlement": (
+        DocType.SETTLEMENT_STATEMENT,
+        form(
+            [
+                ["姓名：赵强", "医疗机构名称：荆门市第一人民医院"],
+                ["医疗总费用：12,345.60", "统筹基金支付：8000.00"],
+                ["个人自付：4345.60", "起付线：800.00"],
+            ],
+            title="基本医疗保险住院费用报销结算单",
+        ),
+        {"patient_name": "赵强", "hospital": "荆门市第一人民医院", "total_amount": "12345.60"},
+    ),
+    "poa": (
+        DocType.POWER_OF_ATTORNEY,
+        form(
+            [
+                ["委托人：张伟明", "身份证号码：420802198503121236"],
+                ["受托人：李娜", "身份证号码：650102199205060028"],
+                ["委托事项：代为办理异地就医备案"],
+            ],
+            title="授权委托书",
+        ),
+        {"principal_name": "张伟明", "agent_name": "李娜"},
+    ),
+}
+
+
+def test_every_type_has_an_extractor_and_a_case() -> None:
+    read_document(DOCS["id_front"][1], None)  # loads the extractors
+    assert set(EXTRACTORS) == {t for t in DocType if t != DocType.UNKNOWN}
+    assert {t for t, _, _ in DOCS.values()} == set(EXTRACTORS)
+
+
+@pytest.mark.parametrize("name", sorted(DOCS))
+def test_reads_type_and_fields(name: str) -> None:
+    t, pages, expected = DOCS[name]
+    doc = read_document(pages, None)
+    assert doc.type == t, classify(pages).scores
+    got = {k: v.value for k, v in doc.fields.items()}
+    assert got == expected
+    assert set(got) <= set(DOC_FIELDS[t])
+    for fv in doc.fields.values():
+        assert 0.0 <= fv.confidence <= 1.0
+
+
+def test_unknown_when_nothing_fits() -> None:
+    pages = form([["今天天气很好，我们去公园散步。"], ["晚上吃了面条。"]], title="日记")
+    doc = read_document(pages, DocType.MEDICAL_INVOICE)
+    assert doc.type == DocType.UNKNOWN and doc.fields == {}
+    empty = [PageText(index=0, width=100, height=100, source="image", lines=[])]
+    assert read_document(empty, None).type == DocType.UNKNOWN
+
+
+def test_detection_is_confident_on_clear_documents() -> None:
+    for t, pages, _ in DOCS.values():
+        c = classify(pages)
+        assert c.type == t
+        assert c.confidence >= 0.7, (t, c.confidence)
+
+
+def test_text_layer_lines_with_spaces_between_cells() -> None:
+    # born-digital PDFs: one text line per printed line, cells separated by runs of spaces
+    def tl(text: str, y: float) -> OcrLine:
+        return _line(text, 60, y, 24, 1.0)
+
+    lines = [
+        tl("荆门市第一人民医院", 60),
+        tl("住院费用清单", 110),
+        tl("姓名：赵强      性别：男      住院号：20240311", 180),
+        tl("费用期间：2024-01-03 至 2024-01-12", 220),
+        tl("项目名称        数量        金额", 260),
+        tl("床位费          9           405.00", 300),
+        tl("费用合计：405.00元", 340),
+    ]
+    pages = [PageText(index=0, width=1190, height=1684, source="pdf_text", lines=lines)]
+    doc = read_document(pages, DocType.EXPENSE_LIST)
+    assert doc.type == DocType.EXPENSE_LIST
+    assert {k: v.value for k, v in doc.fields.items()} == {
+        "patient_name": "赵强",
+        "hospital": "荆门市第一人民医院",
+        "total_amount": "405.00",
+        "start_date": "2024-01-03",
+        "end_date": "2024-01-12",
+    }
+
+
+def test_declared_type_breaks_near_ties_only() -> None:
+    _, pages, _ = DOCS["medical_record"]
+    assert read_document(pages, DocType.PRESCRIPTION).type == DocType.MEDICAL_RECORD
+
+
+VARIANTS: list[tuple[DocType, list[PageText], dict[str, str]]] = [
+    (
+        DocType.MEDICAL_INVOICE,
+        form(
+            [
+                ["发票代码 144031900111", "发票号码 12345678"],
+                ["患者姓名 王小红", "收费日期 2023/9/18"],
+                ["合计金额（大写）：人民币壹仟零贰拾元整", "（小写）：￥1,020.00"],
+                ["医疗机构名称：复旦大学附属中山医院"],
+            ],
+            title="上海市医疗门诊收费票据",
+        ),
+        {
+            "invoice_code": "144031900111",
+            "invoice_number": "12345678",
+            "payer_name": "王小红",
+            "issue_date": "2023-09-18",
+            "total_amount": "1020.00",
+            "total_amount_upper": "1020.00",
+            "payee": "复旦大学附属中山医院",
+        },
+    ),
+    (
+        DocType.DISCHARGE_RECORD,
+        form(
+            [
+                ["姓 名", "吴 刚", "性 别", "男"],
+                ["入院时间", "2023.09.01", "出院时间", "2023.09.18"],
+                ["出院诊断：", "急性心肌梗死"],
+            ],
+            title="华中科技大学同济医学院附属协和医院出院记录",
+        ),
+        {
+            "patient_name": "吴刚",
+            "hospital": "华中科技大学同济医学院附属协和医院",
+            "admission_date": "2023-09-01",
+            "discharge_date": "2023-09-18",
+            "diagnosis": "急性心肌梗死",
+        },
+    ),
+    (
+        DocType.ID_CARD_BACK,
+        card(
+            [
+                ("中华人民共和国", 300, 60),
+                ("居民身份证", 320, 130),
+                ("签发机关 钟祥市公安局", 150, 380),
+                ("有效期限 2010.05.06-2030.05.06", 150, 440),
+            ]
+        ),
+        {"issuer": "钟祥市公安局", "valid_from": "2010-05-06", "valid_until": "2030-05-06"},
+    ),
+]
+
+
+@pytest.mark.parametrize("i", range(len(VARIANTS)))
+def test_label_variants_of_other_provinces(i: int) -> None:
+    t, pages, expected = VARIANTS[i]
+    doc = read_document(pages, None)
+    assert doc.type == t
+    assert {k: v.value for k, v in doc.fields.items() if k in expected} == expected
+
+
+def test_blurred_card_with_only_the_number_left_is_an_id_front_with_low_confidence() -> None:
+    pages = card(
+        [
+            ("李志强", 400, 300),
+            ("1968", 460, 500),
+            ("新疆维西尔自", 460, 590),
+            ("652801196810078919", 580, 800),
+        ],
+        w=1600,
+        h=1200,
+    )
+    doc = read_document(pages, DocType.ID_CARD_FRONT)
+    assert doc.type == DocType.ID_CARD_FRONT
+    assert doc.confidence < 0.7  # doubt: never a confident type mismatch
+    assert doc.value("id_number") == "652801196810078919"
+
+
+def test_value_parsers_for_stamped_names_and_check_codes() -> None:
+    from extractors._base import _parse_check_code, _parse_hospital
+
+    assert _parse_hospital("新疆维吾尔自治区人民医院收费专用章人民医院") == "新疆维吾尔自治区人民医院"
+    assert _parse_hospital("(章)荆门市第一人民医院") == "荆门市第一人民医院"
+    assert _parse_hospital("转诊转院证明") is None  # no institution suffix
+    assert _parse_check_code("clad38") == "c1ad38"  # OCR's l inside a hex code
+    assert _parse_check_code("A1B2C3") == "A1B2C3"
+
+
+def test_checkbox_options_without_a_readable_tick_give_no_filing_type() -> None:
+    from extractors._base import _parse_filing_type
+
+    assert _parse_filing_type("异地安置退休人员 异地长期居住人员 常驻异地工作人员") is None
+    assert _parse_filing_type("☑异地转诊人员 □异地安置退休人员") == "异地转诊人员"
+    assert _parse_filing_type("异地长期居住人员") == "异地长期居住人员"
