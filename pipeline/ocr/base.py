@@ -66,6 +66,7 @@ class OcrCache:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("CREATE TABLE IF NOT EXISTS ocr (key TEXT PRIMARY KEY, lines TEXT NOT NULL)")
         self._db.commit()
+        self._lock = threading.Lock()  # one connection, shared by the threads of a process
 
     @staticmethod
     def key(image: np.ndarray, engine: OcrEngine) -> str:
@@ -75,7 +76,8 @@ class OcrCache:
         return f"{engine.name}:{engine.version}:upright:{h.hexdigest()}"
 
     def get(self, key: str) -> tuple[list[OcrLine], int] | None:
-        row = self._db.execute("SELECT lines FROM ocr WHERE key = ?", (key,)).fetchone()
+        with self._lock:
+            row = self._db.execute("SELECT lines FROM ocr WHERE key = ?", (key,)).fetchone()
         if row is None:
             return None
         data = json.loads(row[0])
@@ -86,8 +88,9 @@ class OcrCache:
             {"rotation": rotation, "lines": [x.model_dump(mode="json") for x in lines]}, ensure_ascii=False
         )
         try:
-            self._db.execute("INSERT OR REPLACE INTO ocr (key, lines) VALUES (?, ?)", (key, payload))
-            self._db.commit()
+            with self._lock:
+                self._db.execute("INSERT OR REPLACE INTO ocr (key, lines) VALUES (?, ?)", (key, payload))
+                self._db.commit()
         except sqlite3.OperationalError as e:  # a busy cache must never fail a case
             log.warning("OCR cache write skipped: %s", e)
 
