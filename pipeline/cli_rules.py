@@ -35,7 +35,7 @@ def _time(s: ServiceRule) -> str:
 def _summary(rs: RuleSet) -> Table:
     t = Table(title=f"{rs.name}（{rs.region}）办事事项 — {len(rs.services)} 项", show_lines=False)
     t.add_column("#", justify="right")
-    t.add_column("service")
+    t.add_column("service", no_wrap=True)
     t.add_column("事项")
     t.add_column("材料", justify="right")
     t.add_column("条件材料", justify="right")
@@ -60,7 +60,7 @@ def _detail(rs: RuleSet, s: ServiceRule) -> list[Table | str]:
         f"办理方式：{'、'.join(s.channels)}"
     )
     t = Table(title="办理材料", show_lines=True)
-    t.add_column("id")
+    t.add_column("id", no_wrap=True)
     t.add_column("材料")
     t.add_column("可用材料（任选其一）")
     t.add_column("条件")
