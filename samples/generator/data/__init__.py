@@ -1,0 +1,1 @@
+"""Data files of the generator (a package so that packaging ships them)."""
