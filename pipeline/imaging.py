@@ -1,0 +1,714 @@
+"""Pure image measures on an RGB uint8 page and its upright OCR lines.
+
+Every function here takes pixels (H x W x 3, RGB, uint8) already turned upright the way the OCR
+read them (see :func:`upright`) and, where it helps, the page's OCR lines in those pixels'
+coordinates. Nothing here knows about cases, flags or thresholds of the product: the validators
+decide, these functions measure.
+
+Measures:
+
+* :func:`sharpness` — edge width of the text (pixels of Gaussian-equivalent blur, taken on the text
+  boxes the detector found), normalised by the text height; and the text height itself.
+* :func:`glare` — share of the document area washed out by a specular spot or over-exposure.
+* :func:`find_document` / :func:`completeness` — where the document lies in the frame, and which
+  edges of it the frame cuts off.
+* :func:`find_seals` — red official seals (round or oval rings with content inside), located.
+* :func:`seal_strip` — the ring text of a seal unwarped into a straight strip, for OCR.
+* :func:`colour_stats` — how colourful the document is (a grayscale photocopy is not).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from pipeline.models import Box, OcrLine
+
+SQRT_2PI = math.sqrt(2 * math.pi)
+#: Edge width (px) a perfectly sharp, pixel-sampled edge measures with our estimator.
+PIXEL_EDGE_WIDTH = 0.95
+
+
+def upright(image: np.ndarray, rotation: int) -> np.ndarray:
+    """The page turned clockwise by ``rotation`` degrees, as :func:`pipeline.ocr.recognize_page` read it."""
+    k = (rotation // 90) % 4
+    return np.ascontiguousarray(np.rot90(image, k=-k)) if k else image
+
+
+def to_gray(image: np.ndarray) -> np.ndarray:
+    if image.ndim == 2:
+        return image
+    return cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+
+
+def _clip_box(box: Box, shape: tuple[int, ...]) -> tuple[int, int, int, int] | None:
+    h, w = shape[:2]
+    x0, y0, x1, y1 = (round(v) for v in box)
+    x0, y0, x1, y1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
+    if x1 - x0 < 4 or y1 - y0 < 4:
+        return None
+    return x0, y0, x1, y1
+
+
+def horizontal_lines(lines: Sequence[OcrLine], min_height: float = 5.0) -> list[OcrLine]:
+    """Lines that read left to right (wider than tall), high enough to measure."""
+    out = []
+    for ln in lines:
+        x0, y0, x1, y1 = ln.box
+        if (x1 - x0) >= 1.5 * (y1 - y0) and (y1 - y0) >= min_height:
+            out.append(ln)
+    return out
+
+
+def text_height(lines: Sequence[OcrLine]) -> float:
+    """Median height (px) of the horizontal text lines; 0 when there are none."""
+    hs = [ln.height for ln in horizontal_lines(lines, 1.0)]
+    return float(np.median(hs)) if hs else 0.0
+
+
+# --------------------------------------------------------------------------- clarity
+
+
+def edge_width(gray: np.ndarray) -> tuple[float, float] | None:
+    """Blur of the edges in a patch, as the sigma (px) of the Gaussian that would explain it.
+
+    A step of contrast ``c`` blurred by a Gaussian of sigma ``s`` has a steepest slope of
+    ``c / (s * sqrt(2 pi))``; we read ``c`` from the patch's 2nd..98th percentiles and the slope
+    from the 99.5th percentile of the gradient, separately along x and y (motion blur smears one
+    direction only), and keep the worse. Returns (width, contrast), or None for a flat patch.
+    """
+    p = gray.astype(np.float32)
+    lo, hi = np.percentile(p, [2, 98])
+    c = float(hi - lo)
+    if c < 25:
+        return None
+    gx = np.abs(cv2.Sobel(p, cv2.CV_32F, 1, 0, ksize=3)[1:-1, 1:-1]) / 8.0
+    gy = np.abs(cv2.Sobel(p, cv2.CV_32F, 0, 1, ksize=3)[1:-1, 1:-1]) / 8.0
+    sx = float(np.percentile(gx, 99.5))
+    sy = float(np.percentile(gy, 99.5))
+    if sx <= 0 or sy <= 0:
+        return None
+    w = max(c / (SQRT_2PI * sx), c / (SQRT_2PI * sy))
+    return w, c
+
+
+@dataclass(frozen=True)
+class Sharpness:
+    edge_px: float  # median edge width (Gaussian sigma, px) over the text lines
+    excess_px: float  # edge width beyond what pixel sampling alone gives
+    text_px: float  # median text line height (px)
+    relative: float  # excess_px / text_px: blur relative to the size of the text
+    lines: int  # text lines measured
+    worst_box: Box | None = None  # the blurriest line (for evidence)
+
+
+def sharpness(image: np.ndarray, lines: Sequence[OcrLine]) -> Sharpness:
+    """Blur of the text, normalised by the text's height (so it does not depend on resolution).
+
+    Measured on the boxes of horizontal OCR lines. Without any line, the most contrasted tiles of
+    the page are used and the text height is guessed from the page size.
+    """
+    gray = to_gray(image)
+    widths: list[tuple[float, float, Box]] = []
+    for ln in horizontal_lines(lines):
+        cb = _clip_box(ln.box, gray.shape)
+        if cb is None:
+            continue
+        x0, y0, x1, y1 = cb
+        r = edge_width(gray[y0:y1, x0:x1])
+        if r is not None:
+            widths.append((r[0], ln.height, ln.box))
+    if widths:
+        ws = np.array([w for w, _, _ in widths])
+        hs = np.array([h for _, h, _ in widths])
+        rel = np.sqrt(np.maximum(ws**2 - PIXEL_EDGE_WIDTH**2, 0.0)) / np.maximum(hs, 1.0)
+        worst = widths[int(np.argmax(rel))][2]
+        edge = float(np.median(ws))
+        th = float(np.median(hs))
+        return Sharpness(
+            edge_px=edge,
+            excess_px=math.sqrt(max(edge**2 - PIXEL_EDGE_WIDTH**2, 0.0)),
+            text_px=th,
+            relative=float(np.median(rel)),
+            lines=len(widths),
+            worst_box=worst,
+        )
+    # no text found: the sharpest-looking tiles of the page
+    h, w = gray.shape
+    t = max(32, min(h, w) // 12)
+    tiles = []
+    for y in range(0, h - t + 1, t):
+        for x in range(0, w - t + 1, t):
+            r = edge_width(gray[y : y + t, x : x + t])
+            if r is not None:
+                tiles.append((r[1], r[0]))
+    guess_h = max(8.0, min(h, w) / 40.0)
+    if not tiles:
+        return Sharpness(0.0, 0.0, 0.0, 0.0, 0)
+    tiles.sort(reverse=True)
+    best = [wd for _, wd in tiles[: max(3, len(tiles) // 5)]]
+    edge = float(np.median(best))
+    excess = math.sqrt(max(edge**2 - PIXEL_EDGE_WIDTH**2, 0.0))
+    return Sharpness(edge, excess, 0.0, excess / guess_h, 0)
+
+
+# --------------------------------------------------------------------------- document boundary
+
+
+SIDES = ("left", "top", "right", "bottom")
+
+
+@dataclass
+class DocumentRegion:
+    mask: np.ndarray  # bool, full resolution: the document's pixels
+    quad: np.ndarray | None  # 4 x 2 corners (float, full resolution) when the outline is a quadrilateral
+    touches: dict[str, float]  # per side: share of that image edge the document runs into
+    area_share: float  # document area / image area
+    fills_frame: bool  # no background visible: a scan or a tight crop
+
+    @property
+    def box(self) -> Box:
+        ys, xs = np.nonzero(self.mask)
+        if len(xs) == 0:
+            return (0.0, 0.0, float(self.mask.shape[1]), float(self.mask.shape[0]))
+        return (float(xs.min()), float(ys.min()), float(xs.max() + 1), float(ys.max() + 1))
+
+
+def find_document(image: np.ndarray, max_side: int = 800) -> DocumentRegion:
+    """The document (bright, unsaturated paper or card) against the background it was photographed on."""
+    h, w = image.shape[:2]
+    scale = min(1.0, max_side / max(h, w))
+    small = cv2.resize(
+        image, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA
+    )
+    hsv = cv2.cvtColor(small, cv2.COLOR_RGB2HSV)
+    score = hsv[:, :, 2].astype(np.float32) - 0.6 * hsv[:, :, 1].astype(np.float32)
+    score = cv2.GaussianBlur(score, (0, 0), 2.0)
+    s8 = np.clip(score, 0, 255).astype(np.uint8)
+    sh, sw = s8.shape
+    full = np.ones((sh, sw), bool)
+    spread = float(np.percentile(s8, 95) - np.percentile(s8, 5))
+    region = full
+    if spread >= 40:
+        thr, _ = cv2.threshold(s8, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+        bright: np.ndarray = (s8 > thr).astype(np.uint8)
+        k = max(3, round(min(sh, sw) * 0.02)) | 1
+        bright = cv2.morphologyEx(bright, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+        bright = cv2.morphologyEx(bright, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(bright, connectivity=8)
+        if n > 1:
+            i = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+            if stats[i, cv2.CC_STAT_AREA] >= 0.08 * sh * sw:
+                comp = (labels == i).astype(np.uint8)
+                contours, _ = cv2.findContours(comp, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+                filled = np.zeros_like(comp)
+                cv2.drawContours(filled, contours, -1, 1, thickness=-1)
+                region = filled.astype(bool)
+    area_share = float(region.mean())
+    touches = {
+        "left": float(region[:, 0].mean()),
+        "right": float(region[:, -1].mean()),
+        "top": float(region[0, :].mean()),
+        "bottom": float(region[-1, :].mean()),
+    }
+    fills = area_share >= 0.96 or sum(v >= 0.5 for v in touches.values()) >= 3
+    quad = None
+    if not fills:
+        contours, _ = cv2.findContours(region.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        if contours:
+            hull = cv2.convexHull(max(contours, key=cv2.contourArea))
+            approx = cv2.approxPolyDP(hull, 0.02 * cv2.arcLength(hull, True), True)
+            if len(approx) == 4:
+                quad = approx.reshape(4, 2).astype(np.float32) / scale
+    mask = cv2.resize(region.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST).astype(bool)
+    return DocumentRegion(mask, quad, touches, area_share, fills)
+
+
+@dataclass
+class Completeness:
+    cut_sides: list[str]  # image edges that cut the document off
+    reason: str  # "boundary" (paper edge runs out of frame), "text" (text cut by frame), "aspect"
+    boxes: list[Box] = field(default_factory=list)  # where (strips along the cut edges)
+
+    @property
+    def incomplete(self) -> bool:
+        return bool(self.cut_sides)
+
+
+def _edge_strip(side: str, w: int, h: int, depth: float) -> Box:
+    d = max(4.0, depth)
+    return {
+        "left": (0.0, 0.0, d, float(h)),
+        "right": (w - d, 0.0, float(w), float(h)),
+        "top": (0.0, 0.0, float(w), d),
+        "bottom": (0.0, h - d, float(w), float(h)),
+    }[side]
+
+
+def completeness(
+    image: np.ndarray,
+    lines: Sequence[OcrLine],
+    *,
+    region: DocumentRegion | None = None,
+    card_ratio: float | None = None,
+    touch_min: float = 0.06,
+    text_margin: float = 0.004,
+) -> Completeness:
+    """Which frame edges cut the document off.
+
+    * Background visible around the document: the paper running into an image edge over more than
+      ``touch_min`` of that edge is cut there (a corner or an edge outside the frame).
+    * The document fills the frame (scan or tight crop): text touching an image edge (within
+      ``text_margin`` of the size) is cut there; a card (``card_ratio`` given, e.g. 1.586 for ID
+      cards) whose frame ratio is off by more than 6 % is cut on its short side.
+    """
+    h, w = image.shape[:2]
+    region = region or find_document(image)
+    th = text_height(lines) or 0.02 * min(h, w)
+    if not region.fills_frame:
+        cut = [s for s in SIDES if region.touches[s] >= touch_min]
+        return Completeness(cut, "boundary", [_edge_strip(s, w, h, th) for s in cut])
+    cut_set: set[str] = set()
+    mx, my = max(2.0, text_margin * w), max(2.0, text_margin * h)
+    for ln in lines:
+        x0, y0, x1, y1 = ln.box
+        if x0 <= mx:
+            cut_set.add("left")
+        if x1 >= w - mx:
+            cut_set.add("right")
+        if y0 <= my:
+            cut_set.add("top")
+        if y1 >= h - my:
+            cut_set.add("bottom")
+    if cut_set:
+        cut = [s for s in SIDES if s in cut_set]
+        return Completeness(cut, "text", [_edge_strip(s, w, h, th) for s in cut])
+    if card_ratio:
+        ratio = max(w, h) / max(1, min(w, h))
+        if abs(ratio / card_ratio - 1) > 0.06:
+            side = "right" if (w >= h) == (ratio < card_ratio) else "bottom"
+            return Completeness([side], "aspect", [_edge_strip(side, w, h, th)])
+    return Completeness([], "")
+
+
+# --------------------------------------------------------------------------- glare
+
+
+@dataclass(frozen=True)
+class Glare:
+    share: float  # share of the document area washed out (0..1)
+    boxes: list[Box]  # washed-out spots
+    paper: float  # paper brightness (median background level)
+
+
+def glare(
+    image: np.ndarray,
+    lines: Sequence[OcrLine],
+    region: DocumentRegion | None = None,
+    *,
+    min_spot: float = 0.004,
+    min_faded_strokes: int = 6,
+) -> Glare:
+    """Share of the document washed out by a specular spot or over-exposure.
+
+    A glare spot fades the text under it towards white: around the spot, strokes are still there
+    but much paler than the page's typical text; in its core they are gone and the paper is
+    near white. So: find pale, unsaturated strokes (peak darkness under 45 % of the typical text
+    darkness, not specks), group them, fill the washed-out core they surround (with the near-white
+    paper next to them), and keep groups of at least ``min_faded_strokes`` strokes covering at least
+    ``min_spot`` of the document. A bright lamp corner (text still dark), pale printing on cards
+    (guilloche, too faint to be text) and coloured watermarks (saturated) do not count.
+    """
+    h, w = image.shape[:2]
+    scale = min(1.0, 1000 / max(h, w))
+    small = cv2.resize(
+        image, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA
+    )
+    sh, sw = small.shape[:2]
+    gray = to_gray(small).astype(np.float32)
+    sat = cv2.cvtColor(small, cv2.COLOR_RGB2HSV)[:, :, 1]
+    reg = region or find_document(image)
+    doc = cv2.resize(reg.mask.astype(np.uint8), (sw, sh), interpolation=cv2.INTER_NEAREST).astype(bool)
+    doc = cv2.erode(doc.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)  # not the paper's edge
+    if doc.sum() < 100:
+        return Glare(0.0, [], 0.0)
+    th = max(4.0, (text_height(lines) or 0.02 * min(h, w)) * scale)
+    k = max(5, int(th * 1.5)) | 1
+    bg = cv2.morphologyEx(gray, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    bg = cv2.GaussianBlur(bg, (0, 0), k / 4)
+    paper = float(np.median(bg[doc]))
+    ink = np.clip(bg - gray, 0, 255)
+    inked = ((ink >= 28) & doc).astype(np.uint8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(inked, connectivity=8)
+    if n <= 1:
+        return Glare(0.0, [], paper)
+    peak = np.zeros(n, np.float32)
+    np.maximum.at(peak, labels.ravel(), ink.ravel())
+    # colour of each stroke against the paper's own colour (the light's tint removed): faded black
+    # text stays neutral, a pale blue watermark or a coloured label does not
+    px = small.reshape(-1, 3).astype(np.float32)
+    g_doc = gray[doc]
+    white = np.median(small[doc & (gray >= np.percentile(g_doc, 80))].astype(np.float32), axis=0)
+    bal = px * (float(white.mean()) / np.maximum(white, 1.0))
+    chroma = bal.max(axis=1) - bal.min(axis=1)
+    areas = stats[:, cv2.CC_STAT_AREA]
+    satmax = np.zeros(n, np.float32)  # mean balanced chroma per stroke
+    np.add.at(satmax, labels.ravel(), chroma)
+    satmax /= np.maximum(areas, 1)
+    min_area = max(3.0, (th / 8) ** 2)
+    strokes = (areas >= min_area) & (np.arange(n) > 0)
+    if not strokes.any():
+        return Glare(0.0, [], paper)
+    typical = float(np.percentile(peak[strokes], 75))
+    if typical < 80:
+        return Glare(0.0, [], paper)
+    pale = strokes & (peak <= 0.45 * typical) & (satmax < 14)
+    faded = pale[labels]
+    ck = max(5, int(th * 2.5)) | 1
+    near_white = (bg >= min(paper + 8.0, 248.0)) & (sat < 40) & doc  # brighter than the paper around
+    grown = cv2.morphologyEx(
+        faded.astype(np.uint8), cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (ck, ck))
+    )
+    cand = grown | (near_white & (cv2.dilate(grown, np.ones((ck, ck), np.uint8)) > 0)).astype(np.uint8)
+    contours, _ = cv2.findContours(cand, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    filled = np.zeros_like(cand)
+    cv2.drawContours(filled, contours, -1, 1, thickness=-1)
+    filled &= doc.astype(np.uint8)
+    m, lab2, st2, _ = cv2.connectedComponentsWithStats(filled, connectivity=8)
+
+    def per_component(ids: np.ndarray) -> np.ndarray:
+        counts = np.zeros(m, np.int64)
+        if len(ids):
+            cy = stats[ids, cv2.CC_STAT_TOP] + stats[ids, cv2.CC_STAT_HEIGHT] // 2
+            cx = stats[ids, cv2.CC_STAT_LEFT] + stats[ids, cv2.CC_STAT_WIDTH] // 2
+            np.add.at(counts, lab2[cy.clip(0, sh - 1), cx.clip(0, sw - 1)], 1)
+        return counts
+
+    pale_at = per_component(np.nonzero(pale)[0])
+    all_at = per_component(np.nonzero(strokes & (satmax < 14))[0])  # black text only: not labels in colour
+    doc_area = float(doc.sum())
+    keep = np.zeros_like(doc)
+    boxes: list[Box] = []
+    for i in range(1, m):
+        x, y, bw, bh, a = (int(v) for v in st2[i])
+        if a < min_spot * doc_area:
+            continue
+        # faded text: many pale strokes there (blurred text has a few pale strokes among dark ones)
+        if pale_at[i] < min_faded_strokes or pale_at[i] < 0.3 * all_at[i]:
+            continue
+        keep |= lab2 == i
+        boxes.append((x / scale, y / scale, (x + bw) / scale, (y + bh) / scale))
+    share = float(keep.sum() / doc_area)
+    return Glare(min(1.0, share), boxes, paper)
+
+
+# --------------------------------------------------------------------------- seals
+
+
+@dataclass(frozen=True)
+class Seal:
+    box: Box
+    center: tuple[float, float]
+    axes: tuple[float, float]  # full lengths of the fitted ellipse's axes (px)
+    angle: float  # ellipse rotation (degrees, OpenCV convention)
+    ring: float  # share of directions in which the ring is red (0..1)
+    fill: float  # share of red inside the ring (text, star)
+    redness: float  # median redness of its pixels (faint seals are low)
+
+
+def redness(image: np.ndarray) -> np.ndarray:
+    """Per pixel: how much red stands above green and blue (0..255, int16)."""
+    im = image.astype(np.int16)
+    return im[:, :, 0] - np.maximum(im[:, :, 1], im[:, :, 2])
+
+
+def red_mask(image: np.ndarray, min_red: float | None = None) -> np.ndarray:
+    """Red ink (seals, red print): red above green and blue, hue red (not gold, not brown)."""
+    r = redness(image)
+    hsv = cv2.cvtColor(image, cv2.COLOR_RGB2HSV)
+    hue = hsv[:, :, 0]
+    if min_red is None:
+        level = float(np.percentile(to_gray(image), 90))
+        min_red = max(22.0, 0.12 * level)
+    im = image.astype(np.int16)
+    # gold/brown has green well above blue; seal red keeps green and blue close
+    gb = np.abs(im[:, :, 1] - im[:, :, 2])
+    return (r >= min_red) & ((hue <= 8) | (hue >= 160)) & (gb <= np.maximum(20, r // 2))
+
+
+def _ellipse_residuals(pts: np.ndarray, ell: tuple) -> np.ndarray:
+    (cx, cy), (ma, mb), ang = ell
+    a, b = max(ma, 1.0) / 2, max(mb, 1.0) / 2
+    t = math.radians(ang)
+    x = pts[:, 0] - cx
+    y = pts[:, 1] - cy
+    xr = x * math.cos(t) + y * math.sin(t)
+    yr = -x * math.sin(t) + y * math.cos(t)
+    return np.abs(np.sqrt((xr / a) ** 2 + (yr / b) ** 2) - 1.0)
+
+
+def _robust_ellipse(pts: np.ndarray, tol: float) -> tuple[tuple, float] | None:
+    """An ellipse fitted to the outline, refitted without the points far from it (spurs of red
+    rules or text touching the ring); returns it with the share of outline points within ``tol``."""
+    if len(pts) < 20:
+        return None
+    ell = cv2.fitEllipse(pts)
+    for _ in range(3):
+        res = _ellipse_residuals(pts, ell)
+        keep = res < max(tol, float(np.percentile(res, 70)))
+        if keep.sum() < 20:
+            return None
+        ell = cv2.fitEllipse(pts[keep])
+    return ell, float((_ellipse_residuals(pts, ell) < tol).mean())
+
+
+def _strip_lines(mask: np.ndarray, ink: np.ndarray, length: int) -> np.ndarray:
+    """Remove straight rules (table lines, boxes, underlines) longer than ``length`` from the red
+    mask. Rules are found on all the ink (``ink``), so a dark rule that turns red where a seal is
+    pressed over it is removed too; a seal's ring is curved and has no long straight run."""
+    f = 2 if min(ink.shape) > 400 else 1  # half resolution is plenty to find long rules
+    small: np.ndarray = ink.astype(np.uint8) * 255
+    if f > 1:
+        small = cv2.resize(small, (ink.shape[1] // f, ink.shape[0] // f), interpolation=cv2.INTER_AREA)
+        small = (small > 60).astype(np.uint8) * 255
+    n = max(10, length // f)
+    gap = max(2, n // 12)  # rules on photos come out dashed in the masks
+    segs = cv2.HoughLinesP(small, 1, np.pi / 360, threshold=int(n * 0.6), minLineLength=n, maxLineGap=gap)
+    if segs is None:
+        return mask
+    lines = np.zeros(mask.shape, np.uint8)
+    for x0, y0, x1, y1 in segs.reshape(-1, 4):
+        cv2.line(lines, (int(x0) * f, int(y0) * f), (int(x1) * f, int(y1) * f), 1, thickness=2 + f)
+    return mask & ~lines.astype(bool)
+
+
+#: Diagnostics: set to a list to record why seal candidates were turned down (calibration only).
+DEBUG: list | None = None
+
+
+def _reject(where: str, env: dict) -> None:
+    if DEBUG is not None:
+        DEBUG.append((where, {k: env.get(k) for k in ("x", "y", "bw", "bh", "ring", "fill")}))
+
+
+def find_seals(
+    image: np.ndarray,
+    *,
+    min_diameter: float | None = None,
+    max_diameter: float | None = None,
+    min_ring: float = 0.6,
+    max_residual: float = 0.05,
+    min_inliers: float = 0.8,
+) -> list[Seal]:
+    """Red round or oval seals: a closed red ring (ellipse) with red content inside (text, star).
+
+    Rejected as not seals: red titles and text (not round), table rules and boxes (straight lines
+    are removed first; a rectangle does not fit an ellipse), handwriting (no closed ring), hand
+    drawn circles (empty inside), filled red discs and gold emblems (solid inside / gold around).
+    """
+    h, w = image.shape[:2]
+    side = min(h, w)
+    scale = min(1.0, 1400 / max(h, w))
+    small = (
+        cv2.resize(image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
+        if scale < 1
+        else image
+    )
+    ss = min(small.shape[:2])
+    dmin = (min_diameter if min_diameter is not None else max(20.0, 0.06 * side)) * scale
+    dmax = (max_diameter if max_diameter is not None else 0.7 * side) * scale
+    mask = red_mask(small)
+    if mask.sum() < 50:
+        return []
+    # rules are only looked for where red blobs big enough to be seals are (Hough is costly)
+    kc = max(3, int(ss * 0.025)) | 1
+    rough = cv2.morphologyEx(
+        mask.astype(np.uint8), cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (kc, kc))
+    )
+    n0, _, st0, _ = cv2.connectedComponentsWithStats(rough, connectivity=8)
+    big = [b for b in st0[1:] if max(b[2], b[3]) >= dmin and min(b[2], b[3]) >= 0.45 * dmin]
+    if not big:
+        return []
+    pad = int(0.03 * ss)
+    gx0 = max(0, min(int(b[0]) for b in big) - pad)
+    gy0 = max(0, min(int(b[1]) for b in big) - pad)
+    gx1 = min(small.shape[1], max(int(b[0] + b[2]) for b in big) + pad)
+    gy1 = min(small.shape[0], max(int(b[1] + b[3]) for b in big) + pad)
+    gray = to_gray(small)
+    level = float(np.percentile(gray[::4, ::4], 90))
+    faint_red = redness(small[gy0:gy1, gx0:gx1]) >= 30
+    ink = (gray[gy0:gy1, gx0:gx1] < level - 60) | mask[gy0:gy1, gx0:gx1] | faint_red
+    mask = mask.copy()
+    mask[gy0:gy1, gx0:gx1] = _strip_lines(
+        mask[gy0:gy1, gx0:gx1], ink, max(25, int(dmin * 1.1), int(0.16 * ss))
+    )
+    # group the pieces of one seal (ring arcs cut by removed rules, text, star) into one blob
+    closed = cv2.morphologyEx(
+        mask.astype(np.uint8), cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (kc, kc))
+    )
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(closed, connectivity=8)
+    im16 = small.astype(np.int16)
+    red_val = redness(small)
+    seals: list[Seal] = []
+    for i in range(1, n):
+        x, y, bw, bh, area = (int(v) for v in stats[i])
+        if max(bw, bh) < dmin or max(bw, bh) > dmax or min(bw, bh) < 0.45 * dmin:
+            _reject("size", locals())
+            continue
+        if not 0.5 <= bw / bh <= 2.0:
+            _reject("aspect", locals())
+            continue
+        comp = (labels[y : y + bh, x : x + bw] == i).astype(np.uint8)
+        # the outline is the convex hull: a ring with a gap (a rule removed where it crossed) is
+        # still an ellipse; a box, a rounded stamp or a word is not
+        pts_all = cv2.findNonZero(comp)
+        if pts_all is None or len(pts_all) < 20:
+            _reject("too few pixels", locals())
+            continue
+        hull_img = np.zeros_like(comp)
+        cv2.fillConvexPoly(hull_img, cv2.convexHull(pts_all), 1)
+        contours, _ = cv2.findContours(hull_img, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+        outline = max(contours, key=len).reshape(-1, 2).astype(np.float32)
+        if len(outline) < 20:
+            _reject("outline", locals())
+            continue
+        fitted = _robust_ellipse(outline, max_residual)
+        if fitted is None:
+            _reject("no ellipse", locals())
+            continue
+        ell, inliers = fitted
+        (ecx, ecy), (ea, eb), eang = ell
+        if min(ea, eb) < 0.4 * dmin or not 0.45 <= ea / max(eb, 1) <= 2.2:
+            _reject("ellipse shape", locals())
+            continue
+        if inliers < min_inliers:
+            _reject("not an ellipse", locals())
+            continue
+        comp = mask[y : y + bh, x : x + bw].astype(np.uint8) & comp
+        # ring coverage and inner content, sampled in the ellipse's own coordinates
+        t = math.radians(eang)
+        a2, b2 = ea / 2, eb / 2
+        angles = np.linspace(0, 2 * math.pi, 90, endpoint=False)
+        ring_hits = 0
+        sub_mask = mask[y : y + bh, x : x + bw]
+        for ang in angles:
+            hit = False
+            for rr in (0.8, 0.86, 0.92, 0.97, 1.0):
+                px = ecx + rr * (a2 * math.cos(ang) * math.cos(t) - b2 * math.sin(ang) * math.sin(t))
+                py = ecy + rr * (a2 * math.cos(ang) * math.sin(t) + b2 * math.sin(ang) * math.cos(t))
+                ix, iy = round(px), round(py)
+                if 0 <= iy < bh and 0 <= ix < bw and comp[iy, ix]:
+                    hit = True
+                    break
+            ring_hits += hit
+        ring = ring_hits / len(angles)
+        if ring < min_ring:
+            _reject("no closed ring", locals())
+            continue
+        yy, xx = np.mgrid[0:bh, 0:bw].astype(np.float32)
+        dx, dy = xx - ecx, yy - ecy
+        xr = dx * math.cos(t) + dy * math.sin(t)
+        yr = -dx * math.sin(t) + dy * math.cos(t)
+        rn = np.sqrt((xr / max(a2, 1)) ** 2 + (yr / max(b2, 1)) ** 2)
+        inner = rn < 0.72
+        fill = float(sub_mask[inner].mean()) if inner.any() else 0.0
+        if fill < 0.015 or fill > 0.6:  # empty circle (hand drawn) or a filled disc
+            _reject("empty or solid inside", locals())
+            continue
+        # gold around or inside: a national emblem, not a seal
+        patch = im16[y : y + bh, x : x + bw]
+        gold = (patch[:, :, 0] > 120) & (patch[:, :, 1] > 90) & (patch[:, :, 1] - patch[:, :, 2] > 50)
+        if float(gold[rn < 1.05].mean()) > 0.08:
+            _reject("gold emblem", locals())
+            continue
+        sel = sub_mask & (rn < 1.05)
+        red_med = float(np.median(red_val[y : y + bh, x : x + bw][sel])) if sel.any() else 0.0
+        inv = 1.0 / scale
+        seals.append(
+            Seal(
+                box=(x * inv, y * inv, (x + bw) * inv, (y + bh) * inv),
+                center=((x + ecx) * inv, (y + ecy) * inv),
+                axes=(ea * inv, eb * inv),
+                angle=eang,
+                ring=ring,
+                fill=fill,
+                redness=red_med,
+            )
+        )
+    # a seal's inner text can itself look like a small seal: keep the outer one
+    seals.sort(key=lambda s: -(s.box[2] - s.box[0]) * (s.box[3] - s.box[1]))
+    kept: list[Seal] = []
+    for s in seals:
+        cx, cy = s.center
+        if not any(k.box[0] <= cx <= k.box[2] and k.box[1] <= cy <= k.box[3] for k in kept):
+            kept.append(s)
+    return kept
+
+
+def seal_strip(image: np.ndarray, seal: Seal, height: int = 48) -> np.ndarray:
+    """The seal's ring text unwarped (polar) into a straight strip, red ink as dark on white, RGB.
+
+    The strip starts at the bottom of the seal and runs clockwise (left, top, right), so the usual
+    upper-arc inscription reads left to right, upright.
+    """
+    x0, y0, x1, y1 = (round(v) for v in seal.box)
+    pad = 4
+    h, w = image.shape[:2]
+    x0, y0, x1, y1 = max(0, x0 - pad), max(0, y0 - pad), min(w, x1 + pad), min(h, y1 + pad)
+    crop = image[y0:y1, x0:x1]
+    r = redness(crop).astype(np.float32)
+    ink = np.clip(r * (255.0 / max(40.0, float(np.percentile(r, 99)))), 0, 255)
+    ink_img = (255 - ink).astype(np.uint8)
+    # make an oval round: scale along the ellipse's axes (seals are rarely rotated: use x/y)
+    bw, bh = x1 - x0, y1 - y0
+    d = max(bw, bh)
+    ink_img = cv2.resize(ink_img, (d, d), interpolation=cv2.INTER_CUBIC)
+    cx = (seal.center[0] - x0) * d / max(bw, 1)
+    cy = (seal.center[1] - y0) * d / max(bh, 1)
+    radius = d / 2
+    n_ang = max(360, int(2 * math.pi * radius))
+    polar = cv2.warpPolar(
+        ink_img, (int(radius), n_ang), (cx, cy), radius, cv2.WARP_POLAR_LINEAR + cv2.INTER_LINEAR
+    )  # rows: angle (clockwise from +x), cols: radius
+    band = polar[:, int(radius * 0.5) : int(radius * 0.97)]
+    band = np.roll(band, -n_ang // 4, axis=0)  # start at the bottom (90 degrees)
+    strip = np.ascontiguousarray(band.T[::-1, :])  # rows: radius (outside at the top), cols: angle
+    scale = height / max(1, strip.shape[0])
+    strip = cv2.resize(strip, (max(1, int(strip.shape[1] * scale)), height), interpolation=cv2.INTER_AREA)
+    strip = cv2.copyMakeBorder(strip, 8, 8, 8, 8, cv2.BORDER_CONSTANT, value=255)
+    return np.stack([strip] * 3, axis=-1)
+
+
+# --------------------------------------------------------------------------- colour
+
+
+@dataclass(frozen=True)
+class Colour:
+    chroma_p99: float  # 99th percentile of the white-balanced chroma (max - min channel)
+    colourful_share: float  # share of pixels with chroma > 30
+
+    @property
+    def grayscale(self) -> bool:
+        return self.chroma_p99 < 14 and self.colourful_share < 0.002
+
+
+def colour_stats(image: np.ndarray, mask: np.ndarray | None = None) -> Colour:
+    """How colourful the document is after removing the colour cast of the light (white balance on
+    the paper). A grayscale photocopy, even photographed under warm light, has next to no chroma."""
+    h, w = image.shape[:2]
+    step = max(1, int(math.sqrt(h * w / 400_000)))
+    im = image[::step, ::step].astype(np.float32)
+    sel = mask[::step, ::step] if mask is not None else np.ones(im.shape[:2], bool)
+    if sel.sum() < 100:
+        sel = np.ones(im.shape[:2], bool)
+    px = im[sel]
+    bright = px[px.sum(axis=1) >= np.percentile(px.sum(axis=1), 70)]
+    white = np.median(bright, axis=0)
+    white = np.maximum(white, 1.0)
+    bal = px * (white.mean() / white)
+    chroma = bal.max(axis=1) - bal.min(axis=1)
+    return Colour(float(np.percentile(chroma, 99)), float((chroma > 30).mean()))

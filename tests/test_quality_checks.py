@@ -1,0 +1,268 @@
+"""The material checks of issue 5 (image quality, seals, expiry) on hand-built contexts; no OCR
+except the one slow ring-text test."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pytest
+
+from pipeline.codes import DocType, Severity
+from pipeline.config import Settings
+from pipeline.models import Case, Document, FieldValue, MaterialRef, OcrLine, Page, PageText
+from pipeline.registry import MaterialContext
+from tests.test_quality_render import Rendered, gaussian_blur, glare, grayscale, photo, render_page
+from validators.expiry import span_allowed, validity
+from validators.image_quality import image_quality
+from validators.seals import match_institution, normalise_institution, official_seals
+
+
+def _case(submitted: date = date(2025, 3, 1), service: str = "remote.referral") -> Case:
+    return Case.model_validate(
+        {
+            "case_id": "T-1",
+            "service": service,
+            "submitted_on": submitted.isoformat(),
+            "applicant": {"name": "张三", "id_number": "420802198503121234"},
+        }
+    )
+
+
+def _ctx(
+    image: np.ndarray | None,
+    lines: list[OcrLine],
+    doc_type: DocType,
+    fields: dict[str, str] | None = None,
+    *,
+    tmp_home: str = "/tmp",
+    case: Case | None = None,
+    rotation: int = 0,
+) -> MaterialContext:
+    h, w = image.shape[:2] if image is not None else (1754, 1240)
+    page = Page(index=0, width=w, height=h, source="image" if image is not None else "pdf_text", image=image)
+    text = PageText(index=0, width=w, height=h, source=page.source, rotation=rotation, lines=lines)
+    doc = Document(
+        type=doc_type,
+        confidence=0.9,
+        fields={k: FieldValue(value=v, page=0, box=(10, 10, 200, 40)) for k, v in (fields or {}).items()},
+    )
+    return MaterialContext(
+        case=case or _case(),
+        ref=MaterialRef(file="m.jpg"),
+        settings=Settings(home=tmp_home, ocr_cache=False),
+        pages=[page],
+        texts=[text],
+        document=doc,
+    )
+
+
+def page(seed: int, **kw: object) -> Rendered:
+    """Half an A4 page at 150 dpi (quick to render and measure)."""
+    return render_page(seed, size=(620, 877), font_px=15, **kw)  # type: ignore[arg-type]
+
+
+def _codes(flags: list) -> dict[str, Severity]:  # type: ignore[type-arg]
+    return {f.code: f.severity for f in flags}
+
+
+# --------------------------------------------------------------------------- image quality
+
+
+def test_clean_page_raises_nothing_and_fills_quality(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    r = page(3, seals=1)
+    ctx = _ctx(r.image, r.lines, DocType.DIAGNOSIS_CERTIFICATE, tmp_home=str(tmp_path))
+    assert list(image_quality(ctx)) == []
+    q = ctx.quality
+    assert q.blur < 0.2 and q.glare == 0.0 and q.incomplete is False
+    assert q.model_dump()["photocopy"] is False
+
+
+def test_blurred_glared_page_flags_with_evidence(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    r = page(3, seals=1)
+    blurred = _ctx(gaussian_blur(r.image, 3), r.lines, DocType.REFERRAL_SLIP, tmp_home=str(tmp_path))
+    glared = _ctx(glare(r.image, (0.5, 0.4), 0.14), r.lines, DocType.REFERRAL_SLIP, tmp_home=str(tmp_path))
+    flags = list(image_quality(blurred)) + list(image_quality(glared))
+    assert [(f.code, f.severity) for f in flags] == [
+        ("image.blurry", Severity.WARNING),
+        ("image.glare", Severity.WARNING),
+    ]
+    for f in flags:
+        assert f.evidence and f.evidence[0].page == 0 and f.evidence[0].box is not None
+        assert f.message and f.reason and "转诊转院单" in f.message
+    assert blurred.quality.blur >= 0.35 and glared.quality.glare >= 0.02 and glared.quality.blur < 0.35
+
+
+def test_cut_off_photo_and_low_resolution(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    r = page(3)
+    img = photo(r.image, 2, out_size=(600, 800), fill=0.9, shift=(0.17, 0.15))
+    ctx = _ctx(img, [], DocType.DISCHARGE_RECORD, tmp_home=str(tmp_path))
+    codes = _codes(list(image_quality(ctx)))
+    assert "image.incomplete" in codes and ctx.quality.incomplete is True
+    small = photo(r.image, 2, out_size=(300, 400), fill=0.85)
+    codes = _codes(list(image_quality(_ctx(small, [], DocType.DISCHARGE_RECORD, tmp_home=str(tmp_path)))))
+    assert "image.low_resolution" in codes
+
+
+def test_photocopy_warns_only_where_an_original_is_required(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    r = page(3)  # black text on white: no colour at all
+    inv = _ctx(r.image, r.lines, DocType.MEDICAL_INVOICE, tmp_home=str(tmp_path))
+    assert _codes(list(image_quality(inv))) == {"image.photocopy": Severity.WARNING}
+    idc = _ctx(r.image, r.lines, DocType.ID_CARD_FRONT, tmp_home=str(tmp_path))
+    assert "image.photocopy" not in _codes(list(image_quality(idc)))
+    assert idc.quality.model_dump()["photocopy"] is True
+
+
+def test_upright_rotation_is_applied(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    r = page(3, seals=1)
+    turned = np.ascontiguousarray(np.rot90(r.image, k=1))  # stored turned 90 degrees counter-clockwise
+    ctx = _ctx(turned, r.lines, DocType.DIAGNOSIS_CERTIFICATE, tmp_home=str(tmp_path), rotation=90)
+    assert list(image_quality(ctx)) == []  # the text boxes line up with the upright pixels
+
+
+def test_text_layer_pages_are_skipped(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    ctx = _ctx(None, [OcrLine(text="转诊转院单", polygon=[(0, 0), (10, 0), (10, 5), (0, 5)], confidence=1)],
+               DocType.REFERRAL_SLIP, tmp_home=str(tmp_path))  # fmt: skip
+    assert list(image_quality(ctx)) == []
+    assert list(official_seals(ctx)) == []  # a seal cannot be seen without pixels: not demanded
+    assert ctx.quality.seal_count == 0
+
+
+# --------------------------------------------------------------------------- seals
+
+
+def _no_ring(monkeypatch: pytest.MonkeyPatch) -> None:
+    import validators.seals as seals
+
+    rules = seals.load_rules().model_copy(update={"read_ring_text": 0})
+    monkeypatch.setattr(seals, "load_rules", lambda: rules)
+
+
+def test_seal_counted_and_not_demanded_twice(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    _no_ring(monkeypatch)
+    r = page(6, seals=2, red_title=True, red_table=True)
+    ctx = _ctx(r.image, r.lines, DocType.REFERRAL_SLIP, tmp_home=str(tmp_path))
+    assert list(official_seals(ctx)) == []
+    assert ctx.quality.seal_count == 2
+    assert len(ctx.quality.model_dump()["seals"]) == 2
+
+
+def test_seal_missing_is_a_blocker_with_a_place(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    _no_ring(monkeypatch)
+    r = page(6, seals=0, red_title=True, red_table=True, red_box=True)
+    ctx = _ctx(
+        r.image,
+        r.lines,
+        DocType.REFERRAL_SLIP,
+        {"from_hospital": "荆门市第一人民医院"},
+        tmp_home=str(tmp_path),
+    )
+    flags = list(official_seals(ctx))
+    assert [(f.code, f.severity) for f in flags] == [("seal.missing", Severity.BLOCKER)]
+    assert flags[0].evidence and flags[0].evidence[0].box == (10, 10, 200, 40)  # the institution's name
+    assert ctx.quality.seal_count == 0
+
+
+def test_seal_only_where_required_or_marked(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    _no_ring(monkeypatch)
+    r = page(6, red_title=True)
+    assert list(official_seals(_ctx(r.image, r.lines, DocType.ID_CARD_BACK, tmp_home=str(tmp_path)))) == []
+    marked = [
+        *r.lines,
+        OcrLine(
+            text="单位（盖章）：",
+            polygon=[(50, 750), (200, 750), (200, 770), (50, 770)],
+            confidence=0.99,
+        ),
+    ]
+    flags = list(official_seals(_ctx(r.image, marked, DocType.APPLICATION_FORM, tmp_home=str(tmp_path))))
+    assert [f.code for f in flags] == ["seal.missing"]
+    assert flags[0].evidence and flags[0].evidence[0].box == (50, 750, 200, 770)
+
+
+def test_no_seal_demanded_when_the_image_cannot_show_one(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    _no_ring(monkeypatch)
+    r = page(6, seals=1, red_title=True)
+    washed = glare(r.image, (0.62, 0.6), 0.2)  # the glare sits on the seal and the text above it
+    ctx = _ctx(washed, r.lines, DocType.REFERRAL_SLIP, tmp_home=str(tmp_path))
+    assert "image.glare" in _codes(list(image_quality(ctx)))
+    assert list(official_seals(ctx)) == [] and ctx.quality.model_dump()["seal_unverified"] == "glare"
+    # a grey copy shows no red seal: the stamped original is required, so the seal is missing
+    gray = _ctx(grayscale(r.image), r.lines, DocType.REFERRAL_SLIP, tmp_home=str(tmp_path))
+    assert [f.code for f in official_seals(gray)] == ["seal.missing"] and gray.quality.seal_count == 0
+
+
+def test_ring_text_matching() -> None:
+    assert normalise_institution("荆门市第一人民医院财务专用章") == "荆门市第一人民医院"
+    assert match_institution("新疆住吾尔自治区人民事院", ["新疆维吾尔自治区人民医院"]) >= 60
+    assert match_institution("喀什地区第一人民医院公章", ["荆门市恒达建设工程有限公司"]) < 60
+
+
+@pytest.mark.slow
+def test_ring_text_read_by_ocr(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    r = render_page(1, seals=1)  # ring: 喀什地区第一人民医院公章
+    ctx = _ctx(
+        r.image,
+        r.lines,
+        DocType.DIAGNOSIS_CERTIFICATE,
+        {"hospital": "喀什地区第一人民医院"},
+        tmp_home=str(tmp_path),
+    )
+    assert list(official_seals(ctx)) == []
+    (seal,) = ctx.quality.model_dump()["seals"]
+    assert "人民医院" in seal["text"] and seal["matches_institution"] is True
+
+
+# --------------------------------------------------------------------------- expiry
+
+
+def _expiry(doc_type: DocType, fields: dict[str, str], submitted: date, tmp_path) -> dict[str, Severity]:  # type: ignore[no-untyped-def]
+    return _codes(
+        list(validity(_ctx(None, [], doc_type, fields, tmp_home=str(tmp_path), case=_case(submitted))))
+    )
+
+
+def test_expired_id_card_is_a_blocker_with_the_field(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    ctx = _ctx(None, [], DocType.ID_CARD_BACK, {"valid_from": "2005-03-12", "valid_until": "2025-03-12"},
+               tmp_home=str(tmp_path), case=_case(date(2025, 3, 13)))  # fmt: skip
+    (f,) = list(validity(ctx))
+    assert f.code == "document.expired" and f.severity == Severity.BLOCKER
+    assert f.field == "valid_until" and f.found == "2025-03-12" and f.evidence and f.evidence[0].page == 0
+    assert "2025-03-12" in f.message
+
+
+def test_last_valid_day_and_long_term(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    card = {"valid_from": "2005-03-12", "valid_until": "2025-03-12"}
+    assert _expiry(DocType.ID_CARD_BACK, card, date(2025, 3, 12), tmp_path) == {
+        "document.expired": Severity.WARNING
+    }
+    assert _expiry(DocType.ID_CARD_BACK, card, date(2024, 3, 12), tmp_path) == {}
+    forever = {"valid_from": "2010-01-05", "valid_until": "long_term"}
+    assert _expiry(DocType.ID_CARD_BACK, forever, date(2090, 1, 1), tmp_path) == {}
+    contract = {"valid_until": "long_term"}
+    assert _expiry(DocType.LABOR_CONTRACT, contract, date(2030, 1, 1), tmp_path) == {}
+
+
+def test_expiring_within_processing_time_warns(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    permit = {"valid_from": "2024-05-01", "valid_until": "2025-04-30"}
+    assert _expiry(DocType.RESIDENCE_PERMIT, permit, date(2025, 4, 10), tmp_path) == {
+        "document.expired": Severity.WARNING
+    }
+    assert _expiry(DocType.RESIDENCE_PERMIT, permit, date(2025, 3, 1), tmp_path) == {}
+    assert _expiry(DocType.RESIDENCE_PERMIT, permit, date(2025, 5, 1), tmp_path) == {
+        "document.expired": Severity.BLOCKER
+    }
+
+
+def test_invalid_id_validity_span(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    odd = {"valid_from": "2015-03-12", "valid_until": "2030-03-12"}  # 15 years: no such card
+    assert _expiry(DocType.ID_CARD_BACK, odd, date(2025, 1, 1), tmp_path) == {
+        "identity.card_inconsistent": Severity.WARNING
+    }
+    assert span_allowed(date(2016, 2, 29), date(2026, 2, 28), [10])
+    assert not span_allowed(date(2016, 2, 29), date(2027, 2, 28), [5, 10, 20])
+
+
+def test_unreadable_dates_and_other_types_are_left_alone(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    assert _expiry(DocType.ID_CARD_BACK, {"valid_until": "2025-13-40"}, date(2026, 1, 1), tmp_path) == {}
+    assert _expiry(DocType.MEDICAL_INVOICE, {"issue_date": "2001-01-01"}, date(2026, 1, 1), tmp_path) == {}

@@ -1,0 +1,158 @@
+"""Validity periods against the submission date.
+
+* ``document.expired`` (blocker): ``valid_until`` before ``case.submitted_on``.
+* ``document.expired`` (warning): the document runs out within the service's processing time
+  (default 30 days): it may lapse while the filing is handled.
+* ``identity.card_inconsistent`` (warning): an ID card's validity span that is not one the law
+  allows (5, 10 or 20 years, or long-term), the "invalid validity span" of commercial ID checks.
+
+``long_term`` (长期) never expires. Documents, fields and windows: ``validators/data/validity.yaml``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from pipeline.codes import DOC_NAMES, DocType, Severity
+from pipeline.models import Evidence, FieldValue, Flag, flag
+from pipeline.registry import MaterialContext, material_check
+
+DATA = Path(__file__).resolve().parent / "data" / "validity.yaml"
+LONG_TERM = "long_term"
+
+
+class DocValidity(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    until: str
+    from_: str | None = Field(default=None, alias="from")
+    spans_years: list[int] = Field(default_factory=list)
+    long_term_allowed: bool = True  # informational: a long-term value never expires
+
+
+class Wording(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    message: str
+    reason: str
+
+
+class ValidityRules(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    default_processing_days: int = Field(ge=0)
+    processing_days: dict[str, int] = Field(default_factory=dict)
+    documents: dict[DocType, DocValidity]
+    messages: dict[str, Wording]
+
+
+@lru_cache(maxsize=2)
+def load_rules(path: Path = DATA) -> ValidityRules:
+    return ValidityRules.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+
+def parse_date(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        return None
+
+
+def add_years(d: date, years: int) -> date:
+    try:
+        return d.replace(year=d.year + years)
+    except ValueError:  # 29 February
+        return d.replace(year=d.year + years, day=28)
+
+
+def span_allowed(start: date, end: date, spans: list[int], tolerance_days: int = 1) -> bool:
+    return any(abs((end - add_years(start, y)).days) <= tolerance_days for y in spans)
+
+
+def _evidence(fv: FieldValue) -> list[Evidence] | None:
+    if fv.page is None:
+        return None
+    return [Evidence(page=fv.page, box=fv.box)]
+
+
+def _say(key: str, **params: object) -> dict[str, str]:
+    w = load_rules().messages[key]
+    return {"message": w.message.format(**params), "reason": w.reason.format(**params)}
+
+
+@material_check
+def validity(ctx: MaterialContext) -> Iterator[Flag]:
+    doc = ctx.document
+    if doc is None:
+        return
+    rules = load_rules()
+    spec = rules.documents.get(doc.type)
+    if spec is None:
+        return
+    fv = doc.fields.get(spec.until)
+    if fv is None or not fv.value:
+        return
+    name = DOC_NAMES[doc.type]
+    submitted = ctx.case.submitted_on
+    raw = fv.value.strip()
+    if raw == LONG_TERM:  # 长期: never expires
+        return
+    until = parse_date(raw)
+    if until is None:
+        return  # unreadable dates are document.fields_missing's business
+    if until < submitted:
+        yield flag(
+            "document.expired",
+            Severity.BLOCKER,
+            **_say("expired", doc=name, until=until.isoformat(), submitted=submitted.isoformat()),
+            field=spec.until,
+            expected=f">= {submitted.isoformat()}",
+            found=until.isoformat(),
+            evidence=_evidence(fv),
+        )
+        return
+    limit = rules.processing_days.get(ctx.case.service.value, rules.default_processing_days)
+    days = (until - submitted).days
+    if until <= submitted + timedelta(days=limit):
+        yield flag(
+            "document.expired",
+            Severity.WARNING,
+            **_say(
+                "expiring",
+                doc=name,
+                until=until.isoformat(),
+                submitted=submitted.isoformat(),
+                days=days,
+                limit=limit,
+            ),
+            field=spec.until,
+            found=until.isoformat(),
+            evidence=_evidence(fv),
+        )
+    if spec.spans_years and spec.from_:
+        start = parse_date(doc.value(spec.from_))
+        if start is not None and not span_allowed(start, until, spec.spans_years):
+            years = (until - start).days / 365.25
+            yield flag(
+                "identity.card_inconsistent",
+                Severity.WARNING,
+                **_say(
+                    "span",
+                    doc=name,
+                    start=start.isoformat(),
+                    until=until.isoformat(),
+                    span=f"约{years:.1f}年",
+                    allowed="/".join(f"{y}年" for y in spec.spans_years) + "/长期",
+                ),
+                field=spec.until,
+                found=f"{start.isoformat()}..{until.isoformat()}",
+                evidence=_evidence(fv),
+            )

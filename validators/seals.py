@@ -1,0 +1,226 @@
+"""Red official seals: count and locate them, read their ring text, and flag a missing seal.
+
+* ``quality.seal_count``: seals found on all rendered pages of the material.
+* ``quality.seals``: each seal's page, box, ring text read by OCR (polar unwarp) and whether that
+  text matches the institution the document names (payee / hospital / from_hospital / employer).
+* ``seal.missing`` (blocker): the document type must bear a seal (``validators/data/seal_required.yaml``)
+  or its text says it must be stamped (加盖公章), and no seal was found.
+
+Pages without pixels (text-layer PDFs not rendered) cannot show a seal: when no page of the
+material has pixels nothing is counted and no seal is demanded.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+from rapidfuzz import fuzz
+
+from pipeline import imaging
+from pipeline.codes import DocType, Severity
+from pipeline.models import Box, Evidence, Flag, flag
+from pipeline.registry import MaterialContext, material_check
+from validators.image_quality import (
+    PageView,
+    doc_type,
+    document_region,
+    load_config,
+    page_qualities,
+    page_views,
+)
+
+log = logging.getLogger(__name__)
+
+DATA = Path(__file__).resolve().parent / "data" / "seal_required.yaml"
+
+
+class Requirement(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    holder: str
+    message: str
+    min_seals: int = Field(default=1, ge=1)
+
+
+class SealRules(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    required: dict[DocType, Requirement]
+    text_markers: list[str]
+    marker_message: str
+    marker_holder: str
+    institution_fields: list[str]
+    read_ring_text: int = Field(default=2, ge=0)
+
+
+@lru_cache(maxsize=2)
+def load_rules(path: Path = DATA) -> SealRules:
+    return SealRules.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+
+# --------------------------------------------------------------------------- ring text
+
+_SUFFIX = re.compile(r"(财务专用章|发票专用章|票据专用章|结算专用章|诊断证明专用章|专用章|公章|合同专用章)$")
+_NOISE = re.compile(r"[^\u4e00-\u9fff0-9A-Za-z（）()]")
+
+
+def normalise_institution(text: str) -> str:
+    t = _NOISE.sub("", text)
+    return _SUFFIX.sub("", t)
+
+
+def ring_text(image: np.ndarray, seal: imaging.Seal, engine: Any) -> tuple[str, float]:
+    """The seal's ring text as OCR reads it from the unwarped strip, with its mean confidence."""
+    strip = imaging.seal_strip(image, seal)
+    ink = strip[:, :, 0] < 160
+    cols = np.nonzero(ink.any(axis=0))[0]
+    if len(cols) == 0:
+        return "", 0.0
+    x0, x1 = max(0, int(cols[0]) - 12), min(strip.shape[1], int(cols[-1]) + 12)
+    lines = engine.recognize(np.ascontiguousarray(strip[:, x0:x1]))
+    lines = sorted(lines, key=lambda ln: ln.box[0])
+    text = "".join(ln.text for ln in lines)
+    chars = sum(len(ln.text) for ln in lines)
+    conf = sum(ln.confidence * len(ln.text) for ln in lines) / chars if chars else 0.0
+    return text, conf
+
+
+def match_institution(seal_text: str, names: list[str]) -> float:
+    """0..100: how well the ring text matches the best of the institution names."""
+    st = normalise_institution(seal_text)
+    best = 0.0
+    for n in names:
+        nn = normalise_institution(n)
+        if st and nn:
+            best = max(best, float(fuzz.partial_ratio(st, nn)))
+    return best
+
+
+# --------------------------------------------------------------------------- where a seal should be
+
+
+def _marker_found(ctx: MaterialContext, markers: list[str]) -> tuple[int, Box | None] | None:
+    for t in ctx.texts:
+        for ln in t.lines:
+            if any(m in ln.text for m in markers):
+                return t.index, ln.box
+    return None
+
+
+def _expected_place(ctx: MaterialContext, views: list[PageView], fields: list[str]) -> Evidence:
+    """Where the missing seal belongs: the institution's name or the signature block, else the
+    lower third of the last page."""
+    doc = ctx.document
+    if doc is not None:
+        for name in fields:
+            fv = doc.fields.get(name)
+            if fv is not None and fv.page is not None and fv.box is not None:
+                return Evidence(page=fv.page, box=fv.box)
+    hit = _marker_found(ctx, ["盖章", "公章", "专用章", "（章）"])
+    if hit is not None:
+        return Evidence(page=hit[0], box=hit[1])
+    v = views[-1]
+    h, w = v.image.shape[:2]
+    return Evidence(page=v.index, box=(0.0, 2 * h / 3, float(w), float(h)))
+
+
+# --------------------------------------------------------------------------- the check
+
+
+def _cannot_judge(ctx: MaterialContext) -> str | None:
+    """Why a missing seal cannot be told from these pixels (the image checks flag the cause):
+    glare, blur, a cut-off edge or too few pixels can hide a seal. A grey image is no excuse: a
+    black-and-white copy of a document that must be stamped is returned too (the stamped original
+    is what counts)."""
+    cfg = load_config()
+    for p in page_qualities(ctx):
+        if p.glare.share >= cfg.glare.flag_at:
+            return "glare"
+        if p.cut.incomplete:
+            return "incomplete"
+        if p.blur >= cfg.blur.flag_at:
+            return "blur"
+        if 0 < p.sharp.text_px < cfg.low_resolution.min_text_px or (
+            0 < p.short_side < min(cfg.low_resolution.min_short_side_px.values(), default=0)
+        ):
+            return "low_resolution"
+    return None
+
+
+def seals_of(ctx: MaterialContext) -> list[tuple[int, imaging.Seal]]:
+    cached = ctx.scratch.get("quality.seals")
+    if cached is None:
+        cached = []
+        for v in page_views(ctx):
+            mask = document_region(ctx, v).mask  # red fabric under a photographed page is no seal
+            for s in imaging.find_seals(v.image):
+                cx, cy = (min(max(int(c), 0), n - 1) for c, n in zip(s.center, mask.shape[::-1], strict=True))
+                if mask[cy, cx]:
+                    cached.append((v.index, s))
+        ctx.scratch["quality.seals"] = cached
+    return cached  # type: ignore[no-any-return]
+
+
+@material_check
+def official_seals(ctx: MaterialContext) -> Iterator[Flag]:
+    views = page_views(ctx)
+    if not views:
+        return
+    rules = load_rules()
+    found = seals_of(ctx)
+    ctx.quality.seal_count = len(found)
+
+    doc = ctx.document
+    names = [v for f in rules.institution_fields if doc is not None and (v := doc.value(f))]
+    described: list[dict[str, Any]] = []
+    engine = None
+    by_index = {v.index: v for v in views}
+    for i, (page, seal) in enumerate(found):
+        info: dict[str, Any] = {"page": page, "box": [round(c, 1) for c in seal.box]}
+        if i < rules.read_ring_text:
+            try:
+                if engine is None:
+                    from pipeline.ocr import get_engine
+
+                    engine = get_engine(ctx.settings)
+                text, conf = ring_text(by_index[page].image, seal, engine)
+                info["text"] = text
+                info["text_confidence"] = round(conf, 3)
+                if names and text:
+                    info["matches_institution"] = match_institution(text, names) >= 60
+            except Exception as e:  # reading the ring is a bonus: never fail the check for it
+                log.warning("seal ring text not read: %s", type(e).__name__)
+        described.append(info)
+    ctx.quality.seals = described  # type: ignore[attr-defined]
+
+    if found:
+        return
+    doubt = _cannot_judge(ctx)
+    if doubt:
+        ctx.quality.seal_unverified = doubt  # type: ignore[attr-defined]
+        return
+    dt = doc_type(ctx)
+    req = rules.required.get(dt)
+    if req is not None:
+        message = req.message.format(holder=req.holder)
+        reason = f"{dt.value} 须加盖公章，{len(views)} 页中未检测到红色印章"
+    elif _marker_found(ctx, rules.text_markers) is not None:
+        message = rules.marker_message
+        reason = "表格注明须加盖公章，未检测到红色印章"
+    else:
+        return
+    yield flag(
+        "seal.missing",
+        Severity.BLOCKER,
+        message,
+        reason=reason,
+        evidence=[_expected_place(ctx, views, rules.institution_fields)],
+    )
