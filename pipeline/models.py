@@ -138,7 +138,7 @@ class OcrLine(BaseModel):
 
     @property
     def height(self) -> float:
-        x0, y0, x1, y1 = self.box
+        _, y0, _, y1 = self.box
         return y1 - y0
 
     @property
