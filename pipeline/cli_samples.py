@@ -96,7 +96,7 @@ def evaluate_cmd(
     if as_json:
         sys.stdout.write(json.dumps(metrics.to_json(), ensure_ascii=False) + "\n")
     else:
-        print_metrics(metrics, Console())
+        print_metrics(metrics)
 
 
 def register(app: typer.Typer) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 import tempfile
 import time
 from collections import defaultdict
@@ -328,7 +329,8 @@ def print_metrics(m: Metrics, console: Any = None) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    con = console or Console()
+    # Wide enough for the codes and field names when printed to a file or a pipe.
+    con = console or Console(width=None if sys.stdout.isatty() else 160)
     t = Table(title=f"Decision accuracy ({m.cases} cases)")
     for s in SPLITS:
         t.add_column(s)
@@ -343,7 +345,8 @@ def print_metrics(m: Metrics, console: Any = None) -> None:
         c.add_row(want, *(str(row.get(g, 0)) for g in got_keys))
     con.print(c)
     f = Table(title="Flags")
-    for col in ("code", "support", "recall", "false pos.", "appeared", "missed in", "false pos. in"):
+    f.add_column("code", no_wrap=True)
+    for col in ("support", "recall", "false pos.", "appeared", "missed in", "false pos. in"):
         f.add_column(col)
     for code, st in sorted(m.flags.items()):
         rec = "-" if st.recall is None else f"{100 * st.recall:.0f}% ({st.found}/{st.support})"
@@ -358,14 +361,14 @@ def print_metrics(m: Metrics, console: Any = None) -> None:
         )
     con.print(f)
     ty = Table(title="Document type accuracy")
-    ty.add_column("type")
+    ty.add_column("type", no_wrap=True)
     for s in SPLITS:
         ty.add_column(s)
     for name, sp in sorted(m.types.items()):
         ty.add_row(name, *(_pct(sp[s]) for s in SPLITS))
     con.print(ty)
     fl = Table(title="Field exact match")
-    fl.add_column("type.field")
+    fl.add_column("type.field", no_wrap=True)
     for s in SPLITS:
         fl.add_column(s)
     for (tname, fname), sp in sorted(m.fields.items()):
