@@ -39,7 +39,7 @@ typecheck: setup
 	$(BIN)/mypy pipeline extractors validators flows samples
 
 pytest: setup
-	$(BIN)/pytest -q -n 2 --dist loadfile -m "not slow"
+	$(BIN)/pytest -q -n 2 --dist loadfile
 
 test: lint typecheck pytest
 
