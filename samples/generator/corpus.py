@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.codes import FLAG_CATEGORIES, DocType
+from pipeline.enrollment import COLUMNS
 from samples.generator.catalog import load_catalog
 from samples.generator.documents import FILING_LABELS, RENDERERS, Opts, Rendered, render_document
 from samples.generator.materials import Capture, capture_bytes
@@ -26,17 +27,7 @@ from samples.generator.people import Person, add_years, corrupt_check_digit, new
 from samples.generator.story import Story, money, new_story
 
 T = DocType
-ENROLLMENT_COLUMNS = [
-    "id_number",
-    "name",
-    "ssc_number",
-    "insurance_type",
-    "status",
-    "card_activated",
-    "region",
-    "retired",
-    "chronic_diseases",
-]
+ENROLLMENT_COLUMNS = list(COLUMNS)  # the contract's enrollment columns, in order
 ALL_CODES = sorted(c for c in FLAG_CATEGORIES if c != "system.processing_failed")
 SAME = "same"  # declared_type = the real type
 
