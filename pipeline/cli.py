@@ -220,6 +220,25 @@ def ocr(
             )
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    enrollment: Annotated[
+        str | None, typer.Option("--enrollment", help="Enrollment data: a CSV file or a database URL.")
+    ] = None,
+) -> None:
+    """HTTP service for the portal: POST /v1/cases (case.json + files) returns the report."""
+    try:
+        import uvicorn
+
+        from pipeline.service import create_app
+    except ImportError as e:
+        err.print(f"the service needs the web extra: pip install 'intake[web]' ({e})", markup=False)
+        raise typer.Exit(2) from None
+    uvicorn.run(create_app(get_settings(), enrollment=enrollment), host=host, port=port, log_level="warning")
+
+
 def _register_plugins() -> None:
     import pipeline
 
