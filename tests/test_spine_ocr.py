@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -91,3 +92,31 @@ def test_paddle_engine_without_models_fails_clearly(tmp_path: Path) -> None:
 def test_engine_loaded_once_per_process(tmp_path: Path) -> None:
     s = Settings(home=tmp_path, workers=1)
     assert get_engine(s) is get_engine(s)
+
+
+_GO = None
+
+
+def _open_cache(path: str) -> bool:
+    from pipeline.ocr.base import OcrCache
+
+    assert _GO is not None
+    _GO.wait(10)  # every process opens the fresh cache at the same moment
+    cache = OcrCache(Path(path))
+    cache.put(f"k{os.getpid()}", [], 0)
+    return True
+
+
+def test_cache_opened_by_many_processes_at_once(tmp_path: Path) -> None:
+    """Regression: worker processes starting together got "database is locked" and ran uncached."""
+    import multiprocessing
+
+    global _GO
+    ctx = multiprocessing.get_context("fork")
+    for round_ in range(3):
+        _GO = ctx.Event()
+        path = str(tmp_path / f"ocr{round_}.sqlite")
+        with ctx.Pool(16) as pool:
+            result = pool.map_async(_open_cache, [path] * 16)
+            _GO.set()
+            assert all(result.get(60))
