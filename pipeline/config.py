@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     s3_bucket: str = "intake"
     s3_prefix: str = "incoming/"
     s3_secure: bool = False
+    s3_region: str | None = None
+    s3_timeout: float = 30.0  # seconds per request
 
     @property
     def cache_dir(self) -> Path:
