@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 from stdnum.cn import ric
 
-from pipeline.codes import DOC_FIELDS, FLAG_CATEGORIES, DocType
+from pipeline.codes import DOC_FIELDS, FLAG_CATEGORIES, DocType, ServiceCode
 from pipeline.evaluate import score
 from samples.generator import effects
 from samples.generator.corpus import ENROLLMENT_COLUMNS, build_corpus
@@ -22,6 +22,7 @@ from samples.generator.documents import RENDERERS, Opts, render_document
 from samples.generator.gallery import gallery_story, render_all
 from samples.generator.materials import Capture, capture_bytes
 from samples.generator.people import check_char, corrupt_check_digit, new_person
+from validators.enrollment_status import service_rule
 
 ROOT = Path(__file__).resolve().parent.parent / "samples"
 CASES = ROOT / "cases"
@@ -186,7 +187,7 @@ def test_enrollment_csv_has_contract_columns_and_valid_ids() -> None:
 
 def test_corpus_covers_every_doc_type_and_flag_code() -> None:
     exp = _expected()
-    assert 60 <= len(exp) <= 95
+    assert 60 <= len(exp) <= 110
     types = {m["type"] for _, e in exp for m in e["materials"].values()}
     assert {t.value for t in DocType} <= types
     must = {c for _, e in exp for c in e["must"]}
@@ -211,6 +212,7 @@ def test_corpus_covers_every_doc_type_and_flag_code() -> None:
         assert family in services, family
     assert any(s.startswith("maternity.") for s in services)
     assert any(s.startswith(("change.", "enroll.")) for s in services)
+    assert {s.value for s in ServiceCode} <= services  # a clean case for every service
 
 
 def test_corpus_cases_are_consistent() -> None:
@@ -232,7 +234,9 @@ def test_corpus_cases_are_consistent() -> None:
             assert listed <= present
         if "material.unlisted" not in e["must"]:
             assert present <= listed
-        if "enrollment.not_found" not in e["must"] + e.get("allow", []):
+        # a unit (employer, hospital, pharmacy) files for itself: its handler need not be enrolled
+        personal = service_rule(case["service"]).personal
+        if personal and "enrollment.not_found" not in e["must"] + e.get("allow", []):
             assert case["applicant"]["id_number"] in enrolled
         for file, m in e["materials"].items():
             t = DocType(m["type"])

@@ -115,7 +115,25 @@ FORM_TITLES = {
     "change.employee": "基本医疗保险职工参保信息变更登记表",
     "change.resident": "基本医疗保险城乡居民参保信息变更登记表",
     "enroll.resident": "城乡居民基本医疗保险参保登记表",
+    "enroll.employee": "职工基本医疗保险参保登记表",
+    "enroll.employer": "基本医疗保险单位参保信息登记表",
+    "change.employer": "基本医疗保险参保单位信息变更登记表",
+    "account.withdrawal": "职工基本医疗保险个人账户一次性支取申请表",
+    "designation.medical_institution": "定点医疗机构申请表",
+    "designation.pharmacy": "定点零售药店申请表",
 }
+
+#: services a unit (employer, hospital, pharmacy) files for itself: the person is only its handler
+UNIT_SERVICES = {
+    "enroll.employer",
+    "change.employer",
+    "query.employer",
+    "designation.medical_institution",
+    "designation.pharmacy",
+    "settlement.medical_institution",
+    "settlement.pharmacy",
+}
+PHARMACIES = {"xinjiang": "新疆康宁大药房连锁有限公司", "jingmen": "荆门市百姓大药房有限公司"}
 
 
 def default_materials(service: str) -> list[M]:
@@ -144,6 +162,21 @@ def default_materials(service: str) -> list[M]:
         "change.employee": [M(T.SSC_CARD), M(T.APPLICATION_FORM)],
         "change.resident": [*ident, M(T.APPLICATION_FORM)],
         "enroll.resident": [*ident, M(T.APPLICATION_FORM)],
+        "enroll.employee": [*ident, M(T.APPLICATION_FORM)],
+        "query.person": [*ident],
+        "account.withdrawal": [*ident, M(T.APPLICATION_FORM)],
+        "assistance.premium_subsidy": [],  # 救助对象身份证明, 缴费凭证: not checked automatically
+        "enroll.employer": [M(T.APPLICATION_FORM)],
+        "change.employer": [M(T.APPLICATION_FORM)],
+        "query.employer": [],  # 单位有效证明文件: not checked automatically
+        "designation.medical_institution": [M(T.APPLICATION_FORM)],
+        "designation.pharmacy": [
+            M(T.APPLICATION_FORM),
+            M(T.LABOR_CONTRACT, file="labor_contract_pharmacist.jpg"),
+            M(T.LABOR_CONTRACT, file="labor_contract_manager.jpg"),
+        ],
+        "settlement.medical_institution": [],  # 清算数据 pushed over the insurance network
+        "settlement.pharmacy": [],
     }
     return table[service]
 
@@ -996,6 +1029,77 @@ def corpus() -> list[C]:
             edit=_with(T.MEDICAL_INVOICE, layout="electronic", opts={"qr": "other_number"}),
             note="the printed invoice number differs from the one in the e-bill's QR code (altered print)",
         ),
+        # ------------------------------------------------------------------ clean, the remaining services
+        # people already in enrollment.csv file again (same_as: their person, no new enrollment row);
+        # units file for themselves (the person is the unit's handler, not enrolled: no row either)
+        C(
+            "enroll_employee_clean",
+            "enroll.employee",
+            xj,
+            D(2025, 8, 4),
+            same_as="temporary_emergency",
+            enroll={"absent": True},
+            note="a resident-insured person registers for employee insurance",
+        ),
+        C(
+            "query_person_clean",
+            "query.person",
+            xj,
+            D(2025, 8, 6),
+            same_as="inpatient_holdout_photos",
+            enroll={"absent": True},
+        ),
+        C(
+            "withdrawal_clean",
+            "account.withdrawal",
+            xj,
+            D(2025, 8, 11),
+            same_as="posted_dispatch",
+            enroll={"absent": True},
+        ),
+        C(
+            "premium_subsidy_clean",
+            "assistance.premium_subsidy",
+            xj,
+            D(2025, 8, 13),
+            same_as="referral_table",
+            enroll={"absent": True},
+            note="the required materials (救助对象身份证明, 缴费凭证) are not checked automatically: no uploads",
+        ),
+        C("enroll_employer_clean", "enroll.employer", xj, D(2025, 8, 18), enroll={"absent": True}),
+        C("change_employer_clean", "change.employer", xj, D(2025, 8, 20), enroll={"absent": True}),
+        C(
+            "query_employer_clean",
+            "query.employer",
+            xj,
+            D(2025, 8, 22),
+            enroll={"absent": True},
+            note="the only material (单位有效证明文件) is not checked automatically: no uploads",
+        ),
+        C(
+            "designation_hospital_clean",
+            "designation.medical_institution",
+            xj,
+            D(2025, 8, 25),
+            enroll={"absent": True},
+        ),
+        C("designation_pharmacy_clean", "designation.pharmacy", xj, D(2025, 8, 27), enroll={"absent": True}),
+        C(
+            "settlement_hospital_clean",
+            "settlement.medical_institution",
+            xj,
+            D(2025, 9, 1),
+            enroll={"absent": True},
+            note="clearing data comes over the insurance network: nothing is uploaded",
+        ),
+        C(
+            "settlement_pharmacy_clean",
+            "settlement.pharmacy",
+            xj,
+            D(2025, 9, 3),
+            enroll={"absent": True},
+            note="clearing data comes over the insurance network: nothing is uploaded",
+        ),
     ]
     return cases
 
@@ -1077,6 +1181,15 @@ def _story(rng: random.Random, c: C, person: Person) -> Story:
         s.visit_date = c.submitted - timedelta(days=rng.randint(3, 20))
     if c.service in FORM_TITLES:
         s.form_title = FORM_TITLES[c.service]
+    if c.service in UNIT_SERVICES:
+        if c.service.endswith("medical_institution"):
+            s.employer = s.hospital.name
+        elif c.service.endswith("pharmacy"):
+            s.employer = PHARMACIES[c.region]
+            s.contract_from = c.submitted - timedelta(days=rng.randint(100, 700))  # the staff's contracts
+            s.contract_until = add_years(s.contract_from, 3) - timedelta(days=1)
+        else:
+            s.employer = rng.choice(cat.people.employers.get(c.region, ["新疆天润建设工程有限公司"]))
     if sk.get("agent"):
         s.agent = new_person(rng, c.region, c.submitted, age=(35, 50))
     if c.service == "maternity.prenatal" or c.service == "maternity.family_planning":
@@ -1220,6 +1333,8 @@ def build_corpus(out: Path, seed: int = 2024, only: set[str] | None = None) -> l
         if c.same_as:
             person, prev = memo[c.same_as]
             story = replace(prev, submitted_on=c.submitted)
+            if c.service in FORM_TITLES:
+                story = replace(story, form_title=FORM_TITLES[c.service])
         else:
             person = _person(rng, c)
             story = _story(rng, c, person)

@@ -1293,6 +1293,9 @@ def application_form(s: Story, layout: str, o: Opts) -> Rendered:
     p.add(Text(120, y + 26, f"申请人（签字）：{pp.name}", 10.5, "sans"))
     p.add(Rect(12, y + 36, 198, y + 66, 0.25))
     p.add(Text(14, y + 39, "经办机构审核意见：", 10.5, "sans-bold"))
+    if "单位" in title or "定点" in title:  # a unit's form bears the unit's official seal
+        p.add(Text(14, y + 26, f"申请单位（盖章）：{s.employer}", 10.5, "sans"))
+        seal(p, o, 70.0, y + 22.0, s.employer or "单位", "", r=17.0)
     return Rendered(DocType.APPLICATION_FORM, layout, False, [p], v.truth(), 150)
 
 
