@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -12,25 +11,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.codes import DocType, Severity
-from pipeline.config import Settings
-from pipeline.models import Applicant, Case, Document, FieldValue, Flag, MaterialResult, Quality
+from pipeline.models import Flag, MaterialResult, Quality
 from pipeline.registry import CaseContext
+from tests.consistency_support import make_ctx, mat
 from validators.consistency import amount_consistency, parse_money, parse_upper_amount
 
 
-def mat(file: str, t: DocType, conf: float = 0.98, **fields: str) -> MaterialResult:
-    fv = {k: FieldValue(value=v, confidence=conf, page=0, box=(10, 20, 200, 40)) for k, v in fields.items()}
-    return MaterialResult(file=file, detected_type=t, document=Document(type=t, confidence=0.9, fields=fv))
-
-
 def ctx(tmp_path: Path, *materials: MaterialResult, service: str = "reimburse.inpatient") -> CaseContext:
-    case = Case(
-        case_id="T-1",
-        service=service,
-        submitted_on=date(2024, 3, 20),
-        applicant=Applicant(name="张伟明", id_number="420802198503121234"),
-    )
-    return CaseContext(case=case, settings=Settings(home=tmp_path), materials=list(materials))
+    return make_ctx(tmp_path, *materials, service=service)
 
 
 def amount_flags(c: CaseContext) -> list[Flag]:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from pipeline.codes import DocType, Severity
-from pipeline.config import Settings
-from pipeline.models import Applicant, Case, Document, FieldValue, Filing, Flag, MaterialResult
+from pipeline.models import Flag, MaterialResult
 from pipeline.registry import CaseContext
+from tests.consistency_support import make_ctx, mat
 from validators.consistency import date_consistency, parse_date
 
 INV, LST, REC, REF = (
@@ -21,25 +21,10 @@ INV, LST, REC, REF = (
 )
 
 
-def mat(file: str, t: DocType, conf: float = 0.98, **fields: str) -> MaterialResult:
-    fv = {k: FieldValue(value=v, confidence=conf, page=0, box=(1, 2, 3, 4)) for k, v in fields.items()}
-    return MaterialResult(file=file, detected_type=t, document=Document(type=t, confidence=0.9, fields=fv))
-
-
 def ctx(
-    tmp_path: Path,
-    *materials: MaterialResult,
-    service: str = "reimburse.inpatient",
-    emergency: bool | None = None,
+    tmp_path: Path, *materials: MaterialResult, service: str = "reimburse.inpatient", emergency: Any = None
 ) -> CaseContext:
-    case = Case(
-        case_id="T-2",
-        service=service,
-        submitted_on=date(2024, 3, 20),
-        applicant=Applicant(name="张伟明", id_number="420802198503121234"),
-        filing=Filing(emergency=emergency),
-    )
-    return CaseContext(case=case, settings=Settings(home=tmp_path), materials=list(materials))
+    return make_ctx(tmp_path, *materials, service=service, emergency=emergency)
 
 
 def dates(c: CaseContext) -> list[Flag]:
