@@ -1,5 +1,7 @@
 """Pydantic models at the edges of every stage.
 
+(``CaseError`` lives in ``pipeline.errors`` and is re-exported here for ``load_case``'s callers.)
+
 Data moves one way: bytes -> pages -> OCR lines -> typed document with fields -> flags -> report.
 """
 
@@ -7,6 +9,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
@@ -14,6 +17,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from pipeline.codes import FLAG_CATEGORIES, Decision, DocType, ServiceCode, Severity
+from pipeline.errors import CaseError
 from pipeline.pii import mask_id, mask_name
 
 # --------------------------------------------------------------------------- the case (case.json)
@@ -80,12 +84,6 @@ class Case(BaseModel):
                 raise ValueError(f"file listed twice in materials: {m.file}")
             seen.add(m.file)
         return self
-
-
-class CaseError(Exception):
-    """The case folder itself cannot be used (exit code 2)."""
-
-    exit_code = 2
 
 
 def _describe_validation_error(e: ValidationError) -> str:
@@ -196,14 +194,34 @@ class Document(BaseModel):
         f = self.fields.get(name)
         return f.value if f else None
 
+    def date(self, name: str) -> date | None:
+        """A date field as a date (extractors write ISO dates); None when absent or ``long_term``."""
+        from pipeline.text.dates import to_date
+
+        v = self.value(name)
+        return to_date(v) if v and v != "long_term" else None
+
+    def money(self, name: str) -> Decimal | None:
+        """A money field as a Decimal (extractors write ``"0.00"`` strings); None when absent."""
+        from pipeline.text.money import to_decimal
+
+        return to_decimal(self.value(name))
+
 
 class Quality(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    """The contract's four measures, then the project's additions (absent from the report when unset)."""
+
+    model_config = ConfigDict(extra="forbid")
 
     seal_count: int = 0
     blur: float = Field(default=0.0, ge=0.0, le=1.0)
     glare: float = Field(default=0.0, ge=0.0, le=1.0)
     incomplete: bool = False
+    # added by the project
+    photocopy: bool | None = None  # every page colourless
+    seals: list[dict[str, Any]] | None = None  # per seal: page, box, ring text, matches_institution
+    seal_unverified: str | None = None  # why a missing seal could not be judged (glare, blur, ...)
+    qr: dict[str, Any] | None = None  # the e-bill's QR code as read, and whether it matches the print
 
 
 # --------------------------------------------------------------------------- flags and report
@@ -212,6 +230,13 @@ class Quality(BaseModel):
 class Evidence(BaseModel):
     page: int
     box: Box | None = None
+
+
+def evidence_of(fv: FieldValue | None) -> list[Evidence] | None:
+    """Where a field was read, as a flag's evidence; None when unknown."""
+    if fv is None or fv.page is None:
+        return None
+    return [Evidence(page=fv.page, box=fv.box)]
 
 
 class Flag(BaseModel):
@@ -283,7 +308,7 @@ class MaterialResult(BaseModel):
             "declared_type": self.declared_type.value if self.declared_type else None,
             "detected_type": self.detected_type.value,
             "fields": fields,
-            "quality": self.quality.model_dump(mode="json"),
+            "quality": self.quality.model_dump(mode="json", exclude_none=True),
             "type_confidence": round(self.type_confidence, 3),
             "field_confidence": {
                 k: round(v.confidence, 3) for k, v in (self.document.fields.items() if self.document else [])

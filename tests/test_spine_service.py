@@ -8,8 +8,8 @@ import pytest
 pytest.importorskip("fastapi")
 from fastapi.testclient import TestClient
 
+from pipeline.app.service import create_app
 from pipeline.config import Settings
-from pipeline.service import create_app
 from tests.rendering import render_lines, text_pdf
 
 CASE = {

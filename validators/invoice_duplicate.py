@@ -1,7 +1,7 @@
 """``invoice.duplicate``: the same invoice (code + number) filed twice.
 
 * Inside one case: the same invoice uploaded twice (same code + number, or the very same file).
-* Across cases: through the persistent register (``ctx.register``, see ``pipeline.register``);
+* Across cases: through the persistent register (``ctx.register``, see ``pipeline.stores.invoice_register``);
   an invoice recorded by another case before this one is a duplicate. Every invoice of the case
   is recorded, so a later case finds it; re-running a case never flags it against itself.
 
@@ -17,8 +17,8 @@ from typing import Any
 
 from pipeline.codes import DocType, Severity
 from pipeline.models import Evidence, Flag, MaterialResult, flag
-from pipeline.register import normalize_key
-from pipeline.registry import CaseContext, case_check
+from pipeline.plugins import CaseCheck, CaseContext
+from pipeline.stores.invoice_register import normalize_key
 from validators.consistency import fmt_money, load_rules, parse_date, parse_money
 
 
@@ -39,9 +39,7 @@ class InvoiceKey:
 
 
 def _qr(m: MaterialResult) -> dict[str, Any] | None:
-    extra = m.quality.model_extra or {}
-    qr = extra.get("qr")
-    return qr if isinstance(qr, dict) else None
+    return m.quality.qr
 
 
 def invoice_key(m: MaterialResult, min_confidence: float) -> InvoiceKey | None:
@@ -74,7 +72,6 @@ def _record(register: Any, case_id: str, k: InvoiceKey, m: MaterialResult) -> li
     return others
 
 
-@case_check
 def invoice_duplicates(ctx: CaseContext) -> Iterable[Flag]:
     rules = load_rules()
     flags: list[Flag] = []
@@ -128,3 +125,8 @@ def invoice_duplicates(ctx: CaseContext) -> Iterable[Flag]:
                 )
             )
     return flags
+
+
+# --------------------------------------------------------------------------- this family's checks, in order
+
+CASE_CHECKS: tuple[CaseCheck, ...] = (invoice_duplicates,)

@@ -12,13 +12,14 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.config import Settings
+from pipeline.errors import TransientError
 from pipeline.models import OcrLine
 
 log = logging.getLogger(__name__)
 
 
-class OcrEngineError(RuntimeError):
-    """The OCR engine cannot be loaded or failed on a page."""
+class OcrEngineError(TransientError):
+    """The OCR engine cannot be loaded or failed on a page (a case it hits goes to review)."""
 
 
 class OcrEngine(ABC):

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.codes import FLAG_CATEGORIES, DocType
-from pipeline.enrollment import COLUMNS
+from pipeline.stores.enrollment import COLUMNS
 from samples.generator.catalog import load_catalog
 from samples.generator.documents import FILING_LABELS, RENDERERS, Opts, Rendered, render_document
 from samples.generator.materials import Capture, capture_bytes

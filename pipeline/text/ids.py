@@ -8,12 +8,95 @@ for applicants; neither ever contains the number itself.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
 from stdnum.cn import ric
 
-from extractors._text import normalize_id_number
+from pipeline.text.chars import norm
+
+# --------------------------------------------------------------------------- OCR confusables
+
+_DIGIT_CONFUSABLES = str.maketrans(
+    {
+        "O": "0",
+        "o": "0",
+        "D": "0",
+        "Q": "0",
+        "〇": "0",
+        "l": "1",
+        "I": "1",
+        "i": "1",
+        "|": "1",
+        "!": "1",
+        "L": "1",
+        "Z": "2",
+        "z": "2",
+        "S": "5",
+        "s": "5",
+        "B": "8",
+        "G": "6",
+        "b": "6",
+        "g": "9",
+        "q": "9",
+        "T": "7",
+    }
+)
+
+
+def fix_digits(s: str) -> str:
+    """Replace letters that OCR confuses with digits, only where they sit in a run of digits."""
+    s = norm(s)
+
+    def repl(m: re.Match[str]) -> str:
+        return m.group(0).translate(_DIGIT_CONFUSABLES)
+
+    # a confusable letter is fixed when a digit is next to it (directly or across another confusable)
+    conf = "OoDQ〇lIi|!LZzSsBGbgqT"
+    pattern = rf"(?:(?<=\d)[{re.escape(conf)}]+|[{re.escape(conf)}]+(?=\d))"
+    prev = None
+    while prev != s:
+        prev = s
+        s = re.sub(pattern, repl, s)
+    return s
+
+
+_ID_CHARS = re.compile(r"[0-9OoDQlIi|!LZzSsBGbgqT]{17}[0-9XxOoDQlIi|!LZzSsBGbgqT×χK]")
+
+
+def normalize_id_number(s: str | None) -> str | None:
+    """An 18-character resident ID number from OCR text (spaces, full-width, O/0, l/1, x/X), or None.
+
+    Only the shape is checked here; validity is ``pipeline.text.ids``'s job.
+    """
+    if not s:
+        return None
+    t = re.sub(r"[\s\-]", "", norm(s))
+    m = _ID_CHARS.search(t)
+    if not m:
+        m15 = re.search(r"(?<!\d)\d{15}(?!\d)", t)
+        return m15.group(0) if m15 else None
+    raw = m.group(0)
+    body = raw[:17].translate(_DIGIT_CONFUSABLES)
+    last = raw[17]
+    last = "X" if last in "Xx×χK" else last.translate(_DIGIT_CONFUSABLES)
+    out = body + last
+    if not re.fullmatch(r"\d{17}[\dX]", out):
+        return None
+    return out
+
+
+def find_id_numbers(text: str) -> list[str]:
+    """Every ID-number-shaped token in free text, normalised."""
+    t = re.sub(r"(?<=[0-9A-Za-z])[ ](?=[0-9A-Za-z])", "", norm(text))
+    out = []
+    for m in re.finditer(r"(?<![0-9A-Za-z])[0-9OoDlIZSB]{17}[0-9XxOoDlIZSB×](?![0-9A-Za-z])", t):
+        v = normalize_id_number(m.group(0))
+        if v and sum(c.isdigit() for c in m.group(0)) >= 15:
+            out.append(v)
+    return out
+
 
 REASON_TEXT = {
     "length": "号码位数不正确（应为18位）",
@@ -32,6 +115,28 @@ class IdCheck:
     @property
     def reason_text(self) -> str | None:
         return REASON_TEXT.get(self.reason) if self.reason else None
+
+
+_ID_JUNK = re.compile(r"[\s\-]+")
+
+
+def normalize_id(value: str | None) -> str:
+    """ID / card numbers as typed by a person: NFKC, no whitespace or hyphens, upper-case (``x`` → ``X``).
+
+    Unlike :func:`normalize_id_number` it fixes no OCR confusions: it is for values that were typed.
+    """
+    if not value:
+        return ""
+    if value.isascii() and value.isalnum():  # the usual case, without the Unicode work
+        return value.upper()
+    s = unicodedata.normalize("NFKC", value)
+    return _ID_JUNK.sub("", s).upper()
+
+
+def is_valid_id(value: str | None) -> bool:
+    """GB 11643: length, birth date, region code and check digit (typed values)."""
+    v = normalize_id(value)
+    return len(v) == 18 and bool(ric.is_valid(v))
 
 
 def normalize(value: str | None) -> str | None:

@@ -28,7 +28,8 @@ import yaml
 from pydantic import BaseModel, Field, field_validator
 from pypinyin import Style, pinyin
 from rapidfuzz.distance import Levenshtein
-from stdnum.cn import ric
+
+from pipeline.text.ids import is_valid_id, normalize_id
 
 #: Below this field confidence, a one-character difference is taken as a possible OCR misreading.
 LOW_CONFIDENCE = 0.9
@@ -61,22 +62,6 @@ def normalize_name(value: str | None) -> str:
 def name_key(value: str | None) -> str:
     """Comparison key: the normalised name without middle dots (``买买提·艾力`` == ``买买提艾力``)."""
     return normalize_name(value).replace("·", "")
-
-
-def normalize_id(value: str | None) -> str:
-    """ID / card numbers: NFKC, no whitespace or hyphens, upper-case (``x`` → ``X``)."""
-    if not value:
-        return ""
-    if value.isascii() and value.isalnum():  # the usual case, without the Unicode work
-        return value.upper()
-    s = unicodedata.normalize("NFKC", value)
-    return _ID_JUNK.sub("", s).upper()
-
-
-def is_valid_id(value: str | None) -> bool:
-    """GB 11643: length, birth date, region code and check digit."""
-    v = normalize_id(value)
-    return len(v) == 18 and bool(ric.is_valid(v))
 
 
 # --------------------------------------------------------------------------- tables (data)

@@ -24,12 +24,13 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
 from pipeline.codes import DocType, ServiceCode
+from pipeline.errors import ConfigError
 
-RULES_DIR = Path(__file__).resolve().parent.parent / "validators" / "rules"
+RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 BASE_REGION = "xinjiang"
 
 
-class RulesError(ValueError):
+class RulesError(ConfigError, ValueError):
     """Rule data that does not validate (raised at load, never at check time)."""
 
 

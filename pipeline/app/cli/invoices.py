@@ -18,7 +18,7 @@ from rich.console import Console
 from sqlalchemy import select
 
 from pipeline.config import get_settings
-from pipeline.register import InvoiceRegister, InvoiceRow, normalize_key, open_register
+from pipeline.stores.invoice_register import InvoiceRegister, InvoiceRow, normalize_key, open_register
 
 out = Console()
 err = Console(stderr=True)

@@ -11,7 +11,14 @@ from rich.console import Console
 from rich.table import Table
 
 from pipeline.codes import DOC_NAMES
-from pipeline.rules import Requirement, RulesError, RuleSet, ServiceRule, available_regions, load_rules
+from validators.support.rules import (
+    Requirement,
+    RulesError,
+    RuleSet,
+    ServiceRule,
+    available_regions,
+    load_rules,
+)
 
 out = Console()
 

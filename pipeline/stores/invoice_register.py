@@ -27,14 +27,11 @@ from sqlalchemy import (
     BigInteger,
     Date,
     DateTime,
-    Engine,
     Index,
     Integer,
     Numeric,
     String,
     UniqueConstraint,
-    create_engine,
-    event,
     inspect,
     select,
     text,
@@ -44,6 +41,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from pipeline.config import Settings
+from pipeline.stores._db import database_url, engine_for
 
 TABLE = "invoice_register"
 RETURNED = "return"
@@ -113,30 +111,7 @@ def _lock_key(code: str, number: str) -> int:
 
 def normalize_url(url: str) -> str:
     """``postgresql://`` and ``postgres://`` use psycopg 3 (SQLAlchemy would pick psycopg2)."""
-    for prefix in ("postgresql://", "postgres://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix) :]
-    return url
-
-
-def _make_engine(url: str) -> Engine:
-    if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30})
-
-        @event.listens_for(engine, "connect")
-        def _on_connect(dbapi_conn: Any, _rec: Any) -> None:
-            dbapi_conn.isolation_level = None  # let us issue BEGIN ourselves
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA busy_timeout=30000")
-            cur.close()
-
-        @event.listens_for(engine, "begin")
-        def _on_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")  # take the write lock before reading
-
-        return engine
-    return create_engine(url, pool_pre_ping=True)
+    return database_url(url).render_as_string(hide_password=False)
 
 
 class InvoiceRegister:
@@ -144,7 +119,7 @@ class InvoiceRegister:
 
     def __init__(self, url: str) -> None:
         self.url = normalize_url(url)
-        self.engine = _make_engine(self.url)
+        self.engine = engine_for(self.url, serialized_writes=True)
         self.dialect = self.engine.dialect.name
         self._create_table()
 

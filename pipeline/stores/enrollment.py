@@ -25,7 +25,6 @@ import logging
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -45,13 +44,15 @@ from sqlalchemy import (
     inspect,
     select,
 )
-from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.engine import URL, Engine
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
 from pipeline.config import Settings, get_settings
-from pipeline.names import normalize_id
+from pipeline.errors import ConfigError, TransientError
 from pipeline.pii import mask_id, mask_name
+from pipeline.stores._db import database_url, dispose_all, engine_for
+from pipeline.text.ids import normalize_id
 
 log = logging.getLogger(__name__)
 
@@ -93,13 +94,11 @@ _STATUS_SYNONYMS = {
 }
 
 
-class EnrollmentError(Exception):
+class EnrollmentError(ConfigError):
     """The enrollment source cannot be used (bad CSV, unknown source, wrong table)."""
 
-    exit_code = 2
 
-
-class EnrollmentUnavailable(EnrollmentError):
+class EnrollmentUnavailable(EnrollmentError, TransientError):
     """The enrollment database cannot be reached."""
 
 
@@ -735,7 +734,6 @@ class EnrollmentStore:
 
 # --------------------------------------------------------------------------- opening stores
 
-_ENGINES: dict[str, Engine] = {}
 _STORES: dict[tuple[Any, ...], EnrollmentStore] = {}
 _CACHE_LOCK = threading.RLock()
 
@@ -743,11 +741,9 @@ _CACHE_LOCK = threading.RLock()
 def normalize_url(url: str) -> tuple[URL, str]:
     """``postgresql://`` → ``postgresql+psycopg://``; the project's ``table`` query key is taken out."""
     try:
-        u = make_url(url)
+        u = database_url(url)
     except ArgumentError:
         raise EnrollmentError("not a database URL") from None
-    if u.drivername in ("postgresql", "postgres"):
-        u = u.set(drivername="postgresql+psycopg")
     table = u.query.get("table", DEFAULT_TABLE)
     if isinstance(table, tuple):
         table = table[-1]
@@ -756,26 +752,7 @@ def normalize_url(url: str) -> tuple[URL, str]:
 
 
 def _engine_for(url: URL) -> Engine:
-    key = url.render_as_string(hide_password=False)
-    with _CACHE_LOCK:
-        eng = _ENGINES.get(key)
-        if eng is not None:
-            return eng
-        if url.get_backend_name() == "sqlite":
-            db = url.database or ""
-            if db in ("", ":memory:") or db.startswith("file::memory:"):
-                eng = create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False})
-            else:
-                Path(db).expanduser().parent.mkdir(parents=True, exist_ok=True)
-                eng = create_engine(url, connect_args={"timeout": 30})
-        elif url.get_backend_name() == "postgresql":
-            eng = create_engine(
-                url, pool_size=5, max_overflow=10, pool_recycle=1800, connect_args={"connect_timeout": 5}
-            )
-        else:
-            eng = create_engine(url)
-        _ENGINES[key] = eng
-        return eng
+    return engine_for(url)
 
 
 def _store_for_url(url: str) -> EnrollmentStore:
@@ -813,26 +790,13 @@ def _store_for_csv(path: Path) -> EnrollmentStore:
         return store
 
 
-def samples_csv() -> Path | None:
-    """The samples' enrollment CSV next to the installed ``samples`` package, if there is one."""
-    try:
-        import samples
-    except ImportError:  # pragma: no cover - the package ships with the project
-        return None
-    base = Path(samples.__file__).parent
-    for p in (base / "enrollment.csv", base / "cases" / "enrollment.csv"):
-        if p.is_file():
-            return p
-    return None
-
-
 def default_store(settings: Settings) -> EnrollmentStore:
-    """The embedded SQLite store under ``settings.home``, seeded from the samples on first use."""
+    """The embedded SQLite store under ``settings.home`` (empty until ``intake enrollment import``).
+
+    It is never seeded with the sample people: the demo passes ``--enrollment samples/enrollment.csv``.
+    """
     path = Path(settings.home).expanduser() / "enrollment.sqlite"
-    store = _store_for_url(f"sqlite:///{path}")
-    with _CACHE_LOCK:
-        store.ensure_seeded(samples_csv())
-    return store
+    return _store_for_url(f"sqlite:///{path}")
 
 
 def open_store(source: str | None = None, settings: Settings | None = None) -> EnrollmentStore:
@@ -858,40 +822,5 @@ def close_all() -> None:
     with _CACHE_LOCK:
         for store in _STORES.values():
             store.close()
-        for eng in _ENGINES.values():
-            eng.dispose()
-        _ENGINES.clear()
         _STORES.clear()
-
-
-# --------------------------------------------------------------------------- for the case checks
-
-
-@dataclass(frozen=True)
-class Lookup:
-    """The applicant's enrollment row, looked up once per case."""
-
-    record: EnrollmentRecord | None
-    error: str | None = None  # why the lookup failed (no personal data)
-
-
-def lookup_applicant(ctx: Any) -> Lookup | None:
-    """Look up ``ctx.case.applicant`` in ``ctx.enrollment`` once per case (cached in ``ctx.scratch``).
-
-    None when the case has no enrollment store.
-    """
-    store = getattr(ctx, "enrollment", None)
-    if store is None:
-        return None
-    cached = ctx.scratch.get("enrollment.lookup")
-    if isinstance(cached, Lookup):
-        return cached
-    try:
-        result = Lookup(store.get(ctx.case.applicant.id_number))
-    except (SQLAlchemyError, EnrollmentError) as e:
-        log.warning(
-            "enrollment lookup failed for %s: %s", mask_id(ctx.case.applicant.id_number), type(e).__name__
-        )
-        result = Lookup(None, error=type(e).__name__)
-    ctx.scratch["enrollment.lookup"] = result
-    return result
+        dispose_all()

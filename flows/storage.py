@@ -37,6 +37,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
 from pipeline.config import Settings, get_settings
+from pipeline.errors import IntakeError, TransientError
 
 CASE_FILE = "case.json"
 REPORT_NAME = "report.json"
@@ -50,11 +51,11 @@ _CHUNK = 1 << 20
 # --------------------------------------------------------------------------- errors
 
 
-class StorageError(Exception):
+class StorageError(IntakeError):
     """A storage operation failed and retrying will not help."""
 
 
-class TransientStorageError(StorageError):
+class TransientStorageError(StorageError, TransientError):
     """A storage operation failed for a reason that may go away (network, timeout, 5xx): retry."""
 
 

@@ -115,7 +115,7 @@ def run_case_cmd(
 def pending(prefix: PrefixOpt = None) -> None:
     """List case keys whose inputs changed since they were last processed (no Prefect needed)."""
     from flows.core import select_pending
-    from pipeline.storage import get_storage
+    from flows.storage import get_storage
 
     s = get_settings()
     for key in select_pending(get_storage(s), prefix if prefix is not None else s.s3_prefix):
@@ -128,7 +128,7 @@ def upload(
     key: Annotated[str | None, typer.Option(help="Case key (default: <prefix><today>/<case_id>).")] = None,
 ) -> None:
     """Put a local case folder into the configured storage as originals (with checksums)."""
-    from pipeline.storage import S3Storage, get_storage
+    from flows.storage import S3Storage, get_storage
 
     s = get_settings()
     if not (case_dir / "case.json").is_file():

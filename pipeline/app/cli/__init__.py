@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
-import pkgutil
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -102,7 +100,7 @@ def check(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Check one case. Exits 0 whatever the verdict; 2 when the case folder cannot be used."""
-    from pipeline.runner import run_case
+    from pipeline.app.wiring import run_case
 
     try:
         report = run_case(case_dir, get_settings(), enrollment=enrollment)
@@ -131,7 +129,8 @@ def batch(
     ] = False,
 ) -> None:
     """Check every case under ROOT: one JSON report per line; one broken case never stops the others."""
-    from pipeline.runner import CaseRunner, broken_case_report, find_cases
+    from pipeline.app.wiring import build_runner
+    from pipeline.runner import broken_case_report, find_cases
 
     if not root.is_dir():
         err.print(f"error: not a folder: {root}", markup=False)
@@ -140,7 +139,7 @@ def batch(
     sink = out_file.open("w", encoding="utf-8") if out_file else sys.stdout
     rows: list[tuple[str, str, str, float]] = []
     try:
-        with CaseRunner(get_settings(), enrollment=enrollment) as runner:
+        with build_runner(get_settings(), enrollment=enrollment) as runner:
             progress = Progress(
                 TextColumn("[bold]checking"),
                 BarColumn(),
@@ -232,25 +231,28 @@ def serve(
     try:
         import uvicorn
 
-        from pipeline.service import create_app
+        from pipeline.app.service import create_app
     except ImportError as e:
         err.print(f"the service needs the web extra: pip install 'intake[web]' ({e})", markup=False)
         raise typer.Exit(2) from None
     uvicorn.run(create_app(get_settings(), enrollment=enrollment), host=host, port=port, log_level="warning")
 
 
-def _register_plugins() -> None:
-    import pipeline
+# The sub-command groups, listed here once (the composition root names every part it wires).
+from flows.cli import register as _register_flows  # noqa: E402
+from pipeline import cli_samples  # noqa: E402
+from pipeline.app.cli import enrollment as _enrollment  # noqa: E402
+from pipeline.app.cli import invoices as _invoices  # noqa: E402
+from pipeline.app.cli import rules as _rules  # noqa: E402
 
-    for mod in sorted(pkgutil.iter_modules(pipeline.__path__), key=lambda m: m.name):
-        if mod.name.startswith("cli_"):
-            module = importlib.import_module(f"pipeline.{mod.name}")
-            register = getattr(module, "register", None)
-            if register is not None:
-                register(app)
-
-
-_register_plugins()
+for _register in (
+    _enrollment.register,
+    _invoices.register,
+    _rules.register,
+    cli_samples.register,
+    _register_flows,
+):
+    _register(app)
 
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -22,6 +22,7 @@ from fastapi import FastAPI, File, Form, HTTPException, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
 from pipeline import __version__
+from pipeline.app.wiring import build_runner
 from pipeline.config import Settings, get_settings
 from pipeline.models import CaseError
 from pipeline.runner import RESERVED_FILES, CaseRunner
@@ -58,7 +59,7 @@ def create_app(settings: Settings | None = None, enrollment: str | None = None, 
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        state["runner"] = CaseRunner(settings, enrollment=enrollment, pool=pool)
+        state["runner"] = build_runner(settings, enrollment=enrollment, pool=pool)
         try:
             yield
         finally:

@@ -14,8 +14,8 @@ import typer
 from rich.console import Console
 
 from pipeline.config import get_settings
-from pipeline.enrollment import EnrollmentError, EnrollmentStore, open_store
 from pipeline.pii import mask_id
+from pipeline.stores.enrollment import EnrollmentError, EnrollmentStore, open_store
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
