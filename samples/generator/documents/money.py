@@ -53,6 +53,71 @@ def _invoice_values(s: Story, o: Opts) -> tuple[Values, str]:
     return v, upper_text
 
 
+def _category_cells(s: Story) -> list[tuple[str, str, str, str]]:
+    """The fee categories in two columns (name, amount, name, amount), at least four rows."""
+    cats = s.categories()
+    half = (len(cats) + 1) // 2
+    out = []
+    for i in range(max(half, 4)):
+        left = cats[i] if i < half else None
+        right = cats[half + i] if half + i < len(cats) else None
+        out.append(
+            (
+                left[0] if left else "",
+                money(left[1]) if left else "",
+                right[0] if right else "",
+                money(right[1]) if right else "",
+            )
+        )
+    return out
+
+
+def _ebill_remarks(p: Page, s: Story, bottom: float, fc: tuple[int, int, int]) -> None:
+    """The e-bill's 备注 box: serial number, stay or visit, insurance type."""
+    p.add(Rect(10, bottom + 8, 230, bottom + 26, 0.25, outline=fc))
+    p.add(Text(12.0, bottom + 10.0, "备注", 9, "sans", color=fc))
+    stay = (
+        f"住院时间：{fmt(s.admission, iso)}至{fmt(s.discharge, iso)}  住院号：{s.record_no}"
+        if s.inpatient
+        else f"门诊号：{s.record_no}  就诊日期：{fmt(s.visit_date, iso)}"
+    )
+    p.add(
+        Text(
+            24.0,
+            bottom + 10.0,
+            f"业务流水号：{s.record_no}{s.invoice_number[-4:]}  医疗机构类型：{s.hospital.level}医院",
+            8.5,
+            "sans",
+        )
+    )
+    p.add(Text(24.0, bottom + 15.5, stay, 8.5, "sans"))
+    p.add(
+        Text(
+            24.0,
+            bottom + 21.0,
+            "医保类型："
+            + ("职工基本医疗保险" if s.person.age(s.submitted_on) > 30 else "城乡居民基本医疗保险"),
+            8.5,
+            "sans",
+        )
+    )
+
+
+def _ebill_payee(p: Page, s: Story, v: Values, o: Opts, y: float, fc: tuple[int, int, int]) -> None:
+    """The payee, reviewer and cashier line, and the payee's seal."""
+    p.add(Text(12.0, y, "收款单位（章）：", 9.5, "sans", color=fc))
+    p.add(Text(40.0, y, v["payee"], 9.5, "sans"))
+    p.add(Text(150.0, y, "复核人：", 9.5, "sans", color=fc))
+    p.add(Text(164.0, y, "闫芳", 9.5, "sans"))
+    p.add(Text(190.0, y, "收款人：", 9.5, "sans", color=fc))
+    p.add(Text(204.0, y, "鲍静", 9.5, "sans"))
+    if o.seal_over_text:  # the stamp sits right on the payee's name
+        cx, cy = 40.0 + cv.text_width_mm(v["payee"], 9.5) / 2, y + 2.0
+    else:
+        cx, cy = 48.0 + cv.text_width_mm(v["payee"], 9.5) + 18.0, y - 5.0
+    seal(p, o, cx, cy, s.hospital.name, "收费专用章", r=17.0)
+
+
 @renderer(DocType.MEDICAL_INVOICE, "electronic")
 def invoice_electronic(s: Story, o: Opts) -> Drawn:
     """The fiscal e-bill (医疗收费票据（电子）) with its QR code."""
@@ -84,21 +149,7 @@ def invoice_electronic(s: Story, o: Opts) -> Drawn:
     p.add(Text(130.0, 36.0, "交款人：", 9, "sans", color=fc))
     p.add(Text(144.0, 36.0, v["payer_name"], 9.5, "sans"))
     rows = [["项目名称", "金额（元）", "备注", "项目名称", "金额（元）", "备注"]]
-    cats = s.categories()
-    half = (len(cats) + 1) // 2
-    for i in range(max(half, 4)):
-        left = cats[i] if i < half else None
-        right = cats[half + i] if half + i < len(cats) else None
-        rows.append(
-            [
-                left[0] if left else "",
-                money(left[1]) if left else "",
-                "",
-                right[0] if right else "",
-                money(right[1]) if right else "",
-                "",
-            ]
-        )
+    rows += [[a, b, "", c, d, ""] for a, b, c, d in _category_cells(s)]
     bottom = table(p, 10, 42, [50, 32, 28, 50, 32, 28], rows, 7.0, 9, color=fc)
     p.add(Rect(10, bottom, 230, bottom + 8, 0.25, outline=fc))
     p.add(Text(12.0, bottom + 2.0, "金额合计（大写）", 9.5, "sans", color=fc))
@@ -106,60 +157,8 @@ def invoice_electronic(s: Story, o: Opts) -> Drawn:
     p.add(Text(150.0, bottom + 2.0, "（小写）", 9.5, "sans", color=fc))
     if v["total_amount"]:
         p.add(Text(164.0, bottom + 2.0, "¥" + v["total_amount"], 9.5, "sans"))
-    p.add(Rect(10, bottom + 8, 230, bottom + 26, 0.25, outline=fc))
-    p.add(Text(12.0, bottom + 10.0, "备注", 9, "sans", color=fc))
-    stay = (
-        f"住院时间：{fmt(s.admission, iso)}至{fmt(s.discharge, iso)}  住院号：{s.record_no}"
-        if s.inpatient
-        else f"门诊号：{s.record_no}  就诊日期：{fmt(s.visit_date, iso)}"
-    )
-    p.add(
-        Text(
-            24.0,
-            bottom + 10.0,
-            f"业务流水号：{s.record_no}{s.invoice_number[-4:]}  医疗机构类型：{s.hospital.level}医院",
-            8.5,
-            "sans",
-        )
-    )
-    p.add(Text(24.0, bottom + 15.5, stay, 8.5, "sans"))
-    p.add(
-        Text(
-            24.0,
-            bottom + 21.0,
-            "医保类型："
-            + ("职工基本医疗保险" if s.person.age(s.submitted_on) > 30 else "城乡居民基本医疗保险"),
-            8.5,
-            "sans",
-        )
-    )
-    y = bottom + 30.0
-    p.add(Text(12.0, y, "收款单位（章）：", 9.5, "sans", color=fc))
-    p.add(Text(40.0, y, v["payee"], 9.5, "sans"))
-    p.add(Text(150.0, y, "复核人：", 9.5, "sans", color=fc))
-    p.add(Text(164.0, y, "闫芳", 9.5, "sans"))
-    p.add(Text(190.0, y, "收款人：", 9.5, "sans", color=fc))
-    p.add(Text(204.0, y, "鲍静", 9.5, "sans"))
-    if o.seal_over_text:  # the stamp sits right on the payee's name
-        seal(
-            p,
-            o,
-            40.0 + cv.text_width_mm(v["payee"], 9.5) / 2,
-            y + 2.0,
-            s.hospital.name,
-            "收费专用章",
-            r=17.0,
-        )
-    else:
-        seal(
-            p,
-            o,
-            48.0 + cv.text_width_mm(v["payee"], 9.5) + 18.0,
-            y - 5.0,
-            s.hospital.name,
-            "收费专用章",
-            r=17.0,
-        )
+    _ebill_remarks(p, s, bottom, fc)
+    _ebill_payee(p, s, v, o, bottom + 30.0, fc)
     return Drawn([p], v)
 
 
@@ -189,20 +188,8 @@ def invoice_printed(s: Story, o: Opts) -> Drawn:
     p.add(Text(96.0 + off, 28.6, s.record_no, 9.5, "sans", color=ink))
     p.add(Text(140.0, 29.0, "性别：", 9, "serif", color=fc))
     p.add(Text(152.0 + off, 28.6, s.person.sex, 9.5, "sans", color=ink))
-    cats = s.categories()
     rows = [["项 目", "金 额", "项 目", "金 额"]]
-    half = (len(cats) + 1) // 2
-    for i in range(max(half, 4)):
-        left = cats[i] if i < half else None
-        right = cats[half + i] if half + i < len(cats) else None
-        rows.append(
-            [
-                left[0] if left else "",
-                money(left[1]) if left else "",
-                right[0] if right else "",
-                money(right[1]) if right else "",
-            ]
-        )
+    rows += [list(cells) for cells in _category_cells(s)]
     bottom = table(
         p,
         12,
@@ -242,17 +229,10 @@ def invoice_printed(s: Story, o: Opts) -> Drawn:
     p.add(Text(150.0, H - 12.0, "收款人：", 9, "serif", color=fc))
     p.add(Text(165.0, H - 12.4, "柏敏", 9.5, "sans", color=ink))
     if o.seal_over_text:
-        seal(
-            p,
-            o,
-            42.0 + cv.text_width_mm(v["payee"], 9.5) / 2,
-            H - 11.0,
-            s.hospital.name,
-            "收费专用章",
-            r=16.0,
-        )
+        cx, cy = 42.0 + cv.text_width_mm(v["payee"], 9.5) / 2, H - 11.0
     else:
-        seal(p, o, 118.0, H - 20.0, s.hospital.name, "收费专用章", r=16.0)
+        cx, cy = 118.0, H - 20.0
+    seal(p, o, cx, cy, s.hospital.name, "收费专用章", r=16.0)
     return Drawn([p], v)
 
 
