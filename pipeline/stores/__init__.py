@@ -1,0 +1,1 @@
+"""Persistent stores (SQLAlchemy 2; embedded SQLite by default, PostgreSQL by URL)."""
