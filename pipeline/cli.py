@@ -228,15 +228,30 @@ def serve(
         str | None, typer.Option("--enrollment", help="Enrollment data: a CSV file or a database URL.")
     ] = None,
 ) -> None:
-    """HTTP service for the portal: POST /v1/cases (case.json + files) returns the report."""
+    """HTTP API for the portal (docs/api.md): POST /v1/submissions, GET /v1/submissions/{id}[/report]."""
     try:
         import uvicorn
 
-        from pipeline.service import create_app
+        from pipeline.app.api import create_app
+        from pipeline.app.api.middleware import RequestIdFilter
     except ImportError as e:
         err.print(f"the service needs the web extra: pip install 'intake[web]' ({e})", markup=False)
         raise typer.Exit(2) from None
-    uvicorn.run(create_app(get_settings(), enrollment=enrollment), host=host, port=port, log_level="warning")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"))
+    handler.addFilter(RequestIdFilter())
+    lg = logging.getLogger("intake")
+    lg.setLevel(logging.INFO)
+    lg.addHandler(handler)
+    lg.propagate = False
+    install_log_redaction(lg)
+    uvicorn.run(
+        create_app(get_settings(), enrollment=enrollment),
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,  # intake.access logs one line per request, with the request id
+    )
 
 
 def _register_plugins() -> None:
