@@ -560,7 +560,7 @@ def create_app(
         response_model=DeliveryList,
         tags=["submissions"],
         summary="Callback deliveries of a submission",
-        responses=problem_responses(401, 403, 404),
+        responses=problem_responses(401, 403, 404, 422),
     )
     def get_deliveries(submission_id: str, client: Reader) -> DeliveryList:
         sub = _own(client, submission_id)
