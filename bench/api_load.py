@@ -199,7 +199,14 @@ def main() -> None:
                 files=_case_parts(args.case, tmp, 0),
                 timeout=200,
             )
-            assert r.status_code == 200, r.text
+            while r.json().get("status") in ("queued", "running"):  # wait is capped at 60 s
+                r = httpx.get(
+                    f"{base}/v1/submissions/{r.json()['id']}",
+                    params={"wait": 60},
+                    headers={"Authorization": f"Bearer {key}"},
+                    timeout=90,
+                )
+            assert r.json()["status"] == "done", r.text
             rss_before = _rss_tree(proc.pid)
             result = asyncio.run(_run(args, base, key, tmp))
             rss_after = _rss_tree(proc.pid)
