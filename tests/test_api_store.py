@@ -191,3 +191,16 @@ def test_delivery_attempts_retry_then_fail(store: CaseStore) -> None:
     store.record_attempt(d.id, ok=False, status_code=None, error="refused", next_attempt_at=None)
     (d,) = store.deliveries(sub.id)
     assert d.status == "failed" and d.attempts == 2
+
+
+def test_reports_from_the_batch_are_recorded_without_a_client(store: CaseStore) -> None:
+    sub = store.record_report(
+        {"case_id": "B-1", "decision": "review", "flags": [], "materials": []},
+        location="incoming/2026-11-30/B-1",
+        source="batch",
+        batch="nightly-2026-11-30",
+    )
+    got = store.get_submission(sub.id)
+    assert got is not None and got.status == "done" and got.client_id is None
+    assert got.decision == "review" and got.batch == "nightly-2026-11-30" and got.report is not None
+    assert store.claim_next("r", 30) is None  # never run again
