@@ -309,3 +309,37 @@ def test_submission_files_are_owner_only(env) -> None:
     for p in folder.iterdir():
         assert stat.S_IMODE(p.stat().st_mode) & 0o077 == 0, p
     assert list((folder.parent.parent / "incoming").iterdir()) == []  # staging removed
+
+
+@pytest.mark.postgres
+def test_the_api_on_a_postgresql_case_store(tmp_path: Path) -> None:
+    import uuid
+
+    from tests.test_api_store import _PG_SKIP, PG_DSN
+
+    if _PG_SKIP:
+        pytest.skip(_PG_SKIP)
+    import psycopg
+
+    schema = f"api_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_DSN, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    url = f"postgresql://postgres@127.0.0.1:5432/test?options=-csearch_path%3D{schema}"
+    try:
+        with api_client(tmp_path / "h", cases_url=url) as (c, store, _):
+            assert store.dialect == "postgresql"
+            _, key, _ = store.add_client("portal")
+            h = {**bearer(key), "Idempotency-Key": "pg-1"}
+            r = c.post(
+                "/v1/submissions",
+                params={"wait": 30},
+                headers=h,
+                files={"case": (None, case_bytes("API-PG"))},
+            )
+            assert r.status_code == 200 and r.json()["report"]["case_id"] == "API-PG"
+            again = c.post("/v1/submissions", headers=h, files={"case": (None, case_bytes("API-PG"))})
+            assert again.json()["id"] == r.json()["id"]
+            store.close()
+    finally:
+        with psycopg.connect(PG_DSN, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
