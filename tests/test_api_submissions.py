@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import stat
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -343,3 +344,62 @@ def test_the_api_on_a_postgresql_case_store(tmp_path: Path) -> None:
     finally:
         with psycopg.connect(PG_DSN, autocommit=True) as conn:
             conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def test_storage_reference_on_s3(tmp_path: Path) -> None:
+    """A case in an S3 bucket (moto's S3 server on 127.0.0.1), submitted by its key."""
+    pytest.importorskip("moto")
+    pytest.importorskip("minio")
+    from moto.server import ThreadedMotoServer
+
+    from pipeline.storage import S3Storage
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        kw = {
+            "storage": "s3",
+            "s3_endpoint": f"{host}:{port}",
+            "s3_access_key": "testing",
+            "s3_secret_key": "testing",
+            "s3_bucket": "intake-api",
+            "s3_region": "us-east-1",
+        }
+        s3 = S3Storage(
+            endpoint=f"{host}:{port}",
+            access_key="testing",
+            secret_key="testing",
+            bucket="intake-api",
+            region="us-east-1",
+        )
+        s3.ensure_bucket()
+        src = tmp_path / "src"
+        src.mkdir()
+        (src / "case.json").write_bytes(case_bytes("API-S3", [{"file": "invoice.pdf"}]))
+        invoice_pdf(src / "invoice.pdf")
+        s3.put_case("incoming/2026-11-30/API-S3", src)
+        with api_client(tmp_path / "h", **kw) as (c, store, _):
+            _, key, _ = store.add_client("portal")
+            r = c.post(
+                "/v1/submissions",
+                params={"wait": 30},
+                headers=bearer(key),
+                json={"storage_key": "incoming/2026-11-30/API-S3"},
+            )
+            assert r.status_code == 200, r.text
+            report = r.json()["report"]
+            assert report["case_id"] == "API-S3"
+            assert {m["file"] for m in report["materials"]} == {"invoice.pdf"}
+            copy = tmp_path / "h" / "api" / "submissions" / r.json()["id"]
+            for _ in range(40):  # the local copy is removed right after the report is recorded
+                if not copy.exists():
+                    break
+                time.sleep(0.05)
+            assert not copy.exists()
+            body = c.post(
+                "/v1/submissions", headers=bearer(key), json={"storage_key": "incoming/none"}
+            ).json()
+            assert body["type"].endswith("case-not-in-storage")
+    finally:
+        server.stop()
