@@ -56,6 +56,24 @@ class Settings(BaseSettings):
     s3_region: str | None = None
     s3_timeout: float = 30.0  # seconds per request
 
+    # case store (API submissions, clients, callback deliveries); default: SQLite under home
+    cases_url: str | None = None
+
+    # HTTP API (intake serve)
+    api_max_request_bytes: int = 200 * 1024 * 1024  # whole request body; over it: 413
+    api_max_files: int = 50  # file parts per submission
+    api_queue_size: int = 200  # submissions queued or running, all clients; over it: 503
+    api_client_max_pending: int = 100  # submissions queued or running per client; over it: 429
+    api_wait_max: float = 60.0  # cap of the ``wait`` parameter, seconds
+    api_runners: int = 1  # threads running cases (each uses the shared material worker pool)
+    api_lease_seconds: float = 30.0  # a running submission whose server stops renewing this is resumed
+    api_max_attempts: int = 3  # a submission that brought its server down this often is marked failed
+    api_callback_attempts: int = 6  # deliveries tried this often before being marked failed
+    api_callback_backoff: float = 5.0  # seconds before the 1st retry; doubles each time
+    api_callback_timeout: float = 10.0
+    api_public_docs: bool = False  # /docs and /openapi.json without a key
+    api_keep_uploads: bool = True  # keep a submission's files (owner-only) after its report
+
     @property
     def cache_dir(self) -> Path:
         return self.home / "cache"

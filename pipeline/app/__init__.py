@@ -1,1 +1,2 @@
-"""The composition root: the CLI and the HTTP app, and the wiring that builds a runner from the floors below."""
+"""The composition root: the CLI (``cli``), the portal API (``api``) and the wiring that builds a runner from
+the floors below (``wiring``)."""

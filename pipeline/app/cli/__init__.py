@@ -227,25 +227,42 @@ def serve(
         str | None, typer.Option("--enrollment", help="Enrollment data: a CSV file or a database URL.")
     ] = None,
 ) -> None:
-    """HTTP service for the portal: POST /v1/cases (case.json + files) returns the report."""
+    """HTTP API for the portal (docs/api.md): POST /v1/submissions, GET /v1/submissions/{id}[/report]."""
     try:
         import uvicorn
 
-        from pipeline.app.service import create_app
+        from pipeline.app.api import create_app
+        from pipeline.app.api.middleware import RequestIdFilter
     except ImportError as e:
         err.print(f"the service needs the web extra: pip install 'intake[web]' ({e})", markup=False)
         raise typer.Exit(2) from None
-    uvicorn.run(create_app(get_settings(), enrollment=enrollment), host=host, port=port, log_level="warning")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"))
+    handler.addFilter(RequestIdFilter())
+    lg = logging.getLogger("intake")
+    lg.setLevel(logging.INFO)
+    lg.addHandler(handler)
+    lg.propagate = False
+    install_log_redaction(lg)
+    uvicorn.run(
+        create_app(get_settings(), enrollment=enrollment),
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,  # intake.access logs one line per request, with the request id
+    )
 
 
 # The sub-command groups, listed here once (the composition root names every part it wires).
 from flows.cli import register as _register_flows  # noqa: E402
 from pipeline import cli_samples  # noqa: E402
+from pipeline.app.cli import clients as _clients  # noqa: E402
 from pipeline.app.cli import enrollment as _enrollment  # noqa: E402
 from pipeline.app.cli import invoices as _invoices  # noqa: E402
 from pipeline.app.cli import rules as _rules  # noqa: E402
 
 for _register in (
+    _clients.register,
     _enrollment.register,
     _invoices.register,
     _rules.register,
