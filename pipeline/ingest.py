@@ -16,11 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image, ImageFile, ImageOps
 from pydantic import BaseModel, ConfigDict, Field
 
 from pipeline.config import Settings
 from pipeline.models import OcrLine, Page
+from pipeline.safety import jpeg_incomplete
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,7 @@ def _describe(kind: str | None, head: bytes) -> str:
 def set_pixel_limits(settings: Settings) -> None:
     """Pillow's decompression-bomb guard as an error at our limit (call in every worker process)."""
     Image.MAX_IMAGE_PIXELS = settings.max_pixels
+    ImageFile.LOAD_TRUNCATED_IMAGES = False  # a cut body is unreadable, never a grey page
     warnings.simplefilter("error", Image.DecompressionBombWarning)
 
 
@@ -234,6 +236,11 @@ def ingest(path: Path, settings: Settings) -> IngestResult:
     if kind is None:
         result.error = _describe(kind, data[:1024])
         return result
+    if kind == "jpeg":
+        short = jpeg_incomplete(data)
+        if short:
+            result.error = short
+            return result
     try:
         if kind == "pdf":
             result.pages = _pdf_pages(path, settings, result)
