@@ -41,6 +41,7 @@ from pipeline.models import (
     load_case,
 )
 from pipeline.registry import CASE_CHECKS, MATERIAL_CHECKS, CaseContext, MaterialContext, load_plugins
+from pipeline.safety import utf8_name
 
 log = logging.getLogger(__name__)
 
@@ -214,12 +215,13 @@ def _unlisted_flags(case: Case, case_dir: Path) -> list[Any]:
             and p.name not in RESERVED_FILES
             and not p.name.startswith(".")
         ):
+            name = utf8_name(p.name)  # a name that is not UTF-8 is shown with \xff escapes
             out.append(
                 flag(
                     "material.unlisted",
                     Severity.WARNING,
-                    f"文件“{p.name}”已上传但未在申请材料清单中登记，请确认是否为本次申请的材料。",
-                    material=p.name,
+                    f"文件“{name}”已上传但未在申请材料清单中登记，请确认是否为本次申请的材料。",
+                    material=name,
                     reason="file present in the case folder but not listed in case.json",
                 )
             )
@@ -370,10 +372,11 @@ class CaseRunner:
                 t0 = time.perf_counter()
                 try:
                     case = load_case(d)
+                    queue.append((d, t0, case, self._submit(case, d)))
                 except CaseError as e:
                     queue.append((d, t0, e, []))
-                    continue
-                queue.append((d, t0, case, self._submit(case, d)))
+                except Exception as e:  # whatever breaks one case never stops the others
+                    queue.append((d, t0, _unexpected(e, "reading the case"), []))
 
         fill()
         while queue:
@@ -381,9 +384,19 @@ class CaseRunner:
             if isinstance(case_or_err, CaseError):
                 yield d, case_or_err
             else:
-                materials = self._collect(case_or_err, pending)
-                yield d, self._finish(case_or_err, d, materials, t0)
+                try:
+                    materials = self._collect(case_or_err, pending)
+                    result: Report | CaseError = self._finish(case_or_err, d, materials, t0)
+                except Exception as e:
+                    result = _unexpected(e, "checking the case")
+                yield d, result
             fill()
+
+
+def _unexpected(e: BaseException, step: str) -> CaseError:
+    """A failure that is not the case folder's fault, as the case's one-line error."""
+    log.error("%s failed: %s", step, traceback.format_exc(limit=3))
+    return CaseError(f"{step} failed: {type(e).__name__}")
 
 
 def run_case(case_dir: Path, settings: Settings | None = None, enrollment: str | None = None) -> Report:

@@ -211,6 +211,8 @@ def read_inside(case_dir: Path, name: str, max_bytes: int) -> bytes:
 
 # --------------------------------------------------------------------------- case.json
 
+#: a case.json larger than this is refused (a real one is a few KB)
+MAX_CASE_JSON_BYTES = 16 * 1024 * 1024
 #: deeper JSON than this is refused before parsing (a case.json is 3-4 levels deep)
 MAX_JSON_DEPTH = 32
 _STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
