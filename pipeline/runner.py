@@ -41,7 +41,7 @@ from pipeline.models import (
     load_case,
 )
 from pipeline.registry import CASE_CHECKS, MATERIAL_CHECKS, CaseContext, MaterialContext, load_plugins
-from pipeline.safety import utf8_name
+from pipeline.safety import entry_problem, utf8_name
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +92,19 @@ def process_material(case: Case, ref: MaterialRef, case_dir: Path, settings: Set
     load_plugins()
     res = MaterialResult(file=ref.file, declared_type=ref.declared_type)
     path = case_dir / ref.file
+    refused = entry_problem(case_dir, ref.file)
+    if refused:  # a case folder is closed: links, FIFOs, devices are not followed or opened
+        res.flags.append(
+            flag(
+                "material.unreadable",
+                Severity.BLOCKER,
+                f"材料“{ref.file}”不是普通文件（链接、管道或设备文件），无法读取，请上传图片或PDF原件。",
+                material=ref.file,
+                reason=f"refused: {refused}",
+            )
+        )
+        res.seconds = time.perf_counter() - t0
+        return res
     if not path.is_file():
         res.flags.append(
             flag(
@@ -104,7 +117,7 @@ def process_material(case: Case, ref: MaterialRef, case_dir: Path, settings: Set
         )
         res.seconds = time.perf_counter() - t0
         return res
-    ing = ingest(path, settings)
+    ing = ingest(path, settings, case_dir=case_dir)
     res.sha256, res.kind = ing.sha256, ing.kind
     if ing.error:
         res.flags.append(
