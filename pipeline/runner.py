@@ -347,8 +347,16 @@ class CaseRunner:
                 flags.append(_system_flag(None, f"check {getattr(check, '__name__', '?')}", e))
         decision = decide(flags)
         if self._register is not None:
-            try:  # a returned case's invoices must not make its corrected resubmission a duplicate
-                self._register.set_decision(case.case_id, decision.value)
+            try:  # a returned case's invoices must not make its corrected resubmission a duplicate:
+                # stored for this applicant and the invoices this run checked, nothing else
+                from pipeline.register import applicant_key
+
+                self._register.set_decision(
+                    case.case_id,
+                    decision.value,
+                    applicant=applicant_key(case.applicant.id_number),
+                    invoices=list(ctx.scratch.get("invoice_duplicate.checked", [])),
+                )
             except Exception as e:
                 log.error("invoice register: could not store the decision: %s", e)
         return Report(

@@ -317,3 +317,30 @@ def private_file(path: Path) -> Path:
         except OSError:
             pass
     return path
+
+
+# --------------------------------------------------------------------------- applicant-facing output
+
+#: flag fields that name other people's filings: for auditors, never sent back to an applicant
+AUDITOR_ONLY_FIELDS = ("other_cases",)
+
+
+def applicant_view(report: dict[str, Any]) -> dict[str, Any]:
+    """A report as the applicant may see it (the portal's response): auditor-only fields removed."""
+
+    def strip(flags: Any) -> Any:
+        if not isinstance(flags, list):
+            return flags
+        return [
+            {k: v for k, v in f.items() if k not in AUDITOR_ONLY_FIELDS} if isinstance(f, dict) else f
+            for f in flags
+        ]
+
+    out = dict(report)
+    out["flags"] = strip(report.get("flags"))
+    if isinstance(report.get("materials"), list):
+        out["materials"] = [
+            dict(m, flags=strip(m["flags"])) if isinstance(m, dict) and "flags" in m else m
+            for m in report["materials"]
+        ]
+    return out

@@ -25,6 +25,7 @@ from pipeline import __version__
 from pipeline.config import Settings, get_settings
 from pipeline.models import CaseError
 from pipeline.runner import RESERVED_FILES, CaseRunner
+from pipeline.safety import applicant_view
 
 _CHUNK = 1 << 20
 
@@ -94,7 +95,7 @@ def create_app(settings: Settings | None = None, enrollment: str | None = None, 
                 report = await run_in_threadpool(runner.run, workdir)
             except CaseError as e:
                 raise HTTPException(status_code=422, detail=str(e)) from None
-            return report.to_json()
+            return applicant_view(report.to_json())  # other people's case ids are for auditors
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
 
