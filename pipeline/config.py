@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     paddle_cls_model_dir: Path | None = None
     ocr_max_side: int = 2000  # large photos are downscaled to this before detection
     ocr_cache: bool = True
+    ocr_cache_days: float = 30.0  # OCR cache entries older than this are neither used nor kept; 0 = keep
     ocr_threads: int = 0  # onnxruntime threads per worker; 0 = cores // workers
 
     # parallelism

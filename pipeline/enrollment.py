@@ -828,7 +828,9 @@ def samples_csv() -> Path | None:
 
 def default_store(settings: Settings) -> EnrollmentStore:
     """The embedded SQLite store under ``settings.home``, seeded from the samples on first use."""
-    path = Path(settings.home).expanduser() / "enrollment.sqlite"
+    from pipeline.safety import private_file
+
+    path = private_file(Path(settings.home).expanduser() / "enrollment.sqlite")  # owner-only
     store = _store_for_url(f"sqlite:///{path}")
     with _CACHE_LOCK:
         store.ensure_seeded(samples_csv())

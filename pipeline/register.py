@@ -361,8 +361,9 @@ _OPEN_LOCK = threading.Lock()
 def register_url(settings: Settings) -> str:
     if settings.register_url:
         return settings.register_url
-    settings.home.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{settings.home / 'register.sqlite'}"
+    from pipeline.safety import private_file
+
+    return f"sqlite:///{private_file(settings.home / 'register.sqlite')}"
 
 
 def open_register(settings: Settings) -> InvoiceRegister:
