@@ -97,17 +97,30 @@ def _describe_validation_error(e: ValidationError) -> str:
 
 def load_case(case_dir: Path) -> Case:
     """Parse ``case_dir/case.json`` or raise :class:`CaseError` with one readable line."""
+    from pipeline.safety import MAX_CASE_JSON_BYTES, Refused, loads_case_json, printable, read_inside
+
     path = case_dir / "case.json"
+    shown = printable(str(case_dir))
     if not case_dir.is_dir():
-        raise CaseError(f"not a folder: {case_dir}")
-    if not path.is_file():
-        raise CaseError(f"no case.json in {case_dir}")
+        raise CaseError(f"not a folder: {shown}")
+    if not path.is_file() and not path.is_symlink():
+        raise CaseError(f"no case.json in {shown}")
     try:
-        raw = json.loads(path.read_bytes().decode("utf-8-sig"))
+        data = read_inside(case_dir, "case.json", MAX_CASE_JSON_BYTES)
+    except Refused as e:
+        raise CaseError(f"case.json refused: {e}") from None
+    except OSError as e:
+        raise CaseError(f"case.json cannot be read ({e.strerror or type(e).__name__})") from None
+    if len(data) > MAX_CASE_JSON_BYTES:
+        raise CaseError(f"case.json is larger than {MAX_CASE_JSON_BYTES:,} bytes")
+    try:
+        raw = loads_case_json(data)
     except UnicodeDecodeError as e:
         raise CaseError(f"case.json is not UTF-8: {e.reason} at byte {e.start}") from None
     except json.JSONDecodeError as e:
         raise CaseError(f"case.json is not valid JSON: {e.msg} (line {e.lineno}, column {e.colno})") from None
+    except (ValueError, RecursionError) as e:
+        raise CaseError(f"case.json is not acceptable: {e}") from None
     if not isinstance(raw, dict):
         raise CaseError("case.json must hold a JSON object")
     try:

@@ -47,13 +47,26 @@ class InvoiceRegister(Protocol):
     """Invoices seen across cases (``pipeline.stores.invoice_register.InvoiceRegister``)."""
 
     def check_and_record(
-        self, case_id: str, invoice_code: str, invoice_number: str, amount: Any = None, issue_date: Any = None
+        self,
+        case_id: str,
+        invoice_code: str,
+        invoice_number: str,
+        amount: Any = None,
+        issue_date: Any = None,
+        applicant: str | None = None,
     ) -> list[str]:
         """The other cases that recorded this invoice before ``case_id``; then record it."""
         ...
 
-    def set_decision(self, case_id: str, decision: str) -> Any:
-        """Remember the decision of a case (a returned case's invoices may come back corrected)."""
+    def set_decision(
+        self,
+        case_id: str,
+        decision: str,
+        applicant: str | None = None,
+        invoices: list[tuple[str, str]] | None = None,
+    ) -> Any:
+        """Remember the decision of a case on the rows of this applicant and these invoices (a returned
+        case's invoices may come back corrected, from the same applicant only)."""
         ...
 
 
@@ -100,6 +113,9 @@ class CaseContext:
     materials: list[MaterialResult]
     enrollment: EnrollmentLookup | None = None
     register: InvoiceRegister | None = None
+    #: (code, number) of the invoices this run recorded in the register; the runner stores the case's
+    #: decision on those rows only
+    checked_invoices: list[tuple[str, str]] = field(default_factory=list)
     _facts: dict[type, Any] = field(default_factory=dict, repr=False)
 
     def of_type(self, *types: DocType) -> list[MaterialResult]:

@@ -45,6 +45,7 @@ from pipeline.models import (
 )
 from pipeline.ocr import OcrEngine, get_engine, recognize_page
 from pipeline.plugins import CaseContext, EnrollmentLookup, InvoiceRegister, MaterialContext, Registry
+from pipeline.safety import entry_problem, utf8_name
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +100,19 @@ def process_material(
     t0 = time.perf_counter()
     res = MaterialResult(file=ref.file, declared_type=ref.declared_type)
     path = case_dir / ref.file
+    refused = entry_problem(case_dir, ref.file)
+    if refused:  # a case folder is closed: links, FIFOs, devices are not followed or opened
+        res.flags.append(
+            flag(
+                "material.unreadable",
+                Severity.BLOCKER,
+                f"材料“{ref.file}”不是普通文件（链接、管道或设备文件），无法读取，请上传图片或PDF原件。",
+                material=ref.file,
+                reason=f"refused: {refused}",
+            )
+        )
+        res.seconds = time.perf_counter() - t0
+        return res
     if not path.is_file():
         res.flags.append(
             flag(
@@ -111,7 +125,7 @@ def process_material(
         )
         res.seconds = time.perf_counter() - t0
         return res
-    ing = ingest(path, settings)
+    ing = ingest(path, settings, case_dir=case_dir)
     res.sha256, res.kind = ing.sha256, ing.kind
     if ing.error:
         res.flags.append(
@@ -219,12 +233,13 @@ def _unlisted_flags(case: Case, case_dir: Path) -> list[Any]:
             and p.name not in RESERVED_FILES
             and not p.name.startswith(".")
         ):
+            name = utf8_name(p.name)  # a name that is not UTF-8 is shown with \xff escapes
             out.append(
                 flag(
                     "material.unlisted",
                     Severity.WARNING,
-                    f"文件“{p.name}”已上传但未在申请材料清单中登记，请确认是否为本次申请的材料。",
-                    material=p.name,
+                    f"文件“{name}”已上传但未在申请材料清单中登记，请确认是否为本次申请的材料。",
+                    material=name,
                     reason="file present in the case folder but not listed in case.json",
                 )
             )
@@ -330,8 +345,16 @@ class CaseRunner:
                 flags.append(_system_flag(None, f"check {getattr(check, '__name__', '?')}", e))
         decision = decide(flags)
         if self._register is not None:
-            try:  # a returned case's invoices must not make its corrected resubmission a duplicate
-                self._register.set_decision(case.case_id, decision.value)
+            try:  # a returned case's invoices must not make its corrected resubmission a duplicate:
+                # stored for this applicant and the invoices this run checked, nothing else
+                from pipeline.stores.invoice_register import applicant_key
+
+                self._register.set_decision(
+                    case.case_id,
+                    decision.value,
+                    applicant=applicant_key(case.applicant.id_number),
+                    invoices=list(ctx.checked_invoices),
+                )
             except Exception as e:
                 log.error("invoice register: could not store the decision: %s", e)
         return Report(
@@ -368,10 +391,11 @@ class CaseRunner:
                 t0 = time.perf_counter()
                 try:
                     case = load_case(d)
+                    queue.append((d, t0, case, self._submit(case, d)))
                 except CaseError as e:
                     queue.append((d, t0, e, []))
-                    continue
-                queue.append((d, t0, case, self._submit(case, d)))
+                except Exception as e:  # whatever breaks one case never stops the others
+                    queue.append((d, t0, _unexpected(e, "reading the case"), []))
 
         fill()
         while queue:
@@ -379,9 +403,19 @@ class CaseRunner:
             if isinstance(case_or_err, CaseError):
                 yield d, case_or_err
             else:
-                materials = self._collect(case_or_err, pending)
-                yield d, self._finish(case_or_err, d, materials, t0)
+                try:
+                    materials = self._collect(case_or_err, pending)
+                    result: Report | CaseError = self._finish(case_or_err, d, materials, t0)
+                except Exception as e:
+                    result = _unexpected(e, "checking the case")
+                yield d, result
             fill()
+
+
+def _unexpected(e: BaseException, step: str) -> CaseError:
+    """A failure that is not the case folder's fault, as the case's one-line error."""
+    log.error("%s failed: %s", step, traceback.format_exc(limit=3))
+    return CaseError(f"{step} failed: {type(e).__name__}")
 
 
 def find_cases(root: Path) -> list[Path]:

@@ -57,11 +57,30 @@ def type_mismatch(ctx: MaterialContext) -> Iterator[Flag]:
     )
 
 
+def _blank(ctx: MaterialContext) -> bool:
+    """Every page of the material is blank or uniform (no pixels at all counts as blank)."""
+    from pipeline.safety import page_blank
+
+    pages = [p.image for p in ctx.pages if p.image is not None]
+    return bool(pages) and all(page_blank(im) for im in pages)
+
+
 def unrecognized(ctx: MaterialContext) -> Iterator[Flag]:
     doc = ctx.document
     if doc is None or doc.type != DocType.UNKNOWN:
         return
     chars = sum(len(ln.text.strip()) for p in ctx.texts for ln in p.lines)
+    if chars < MIN_TEXT_CHARS and _blank(ctx):
+        # a blank or uniform page is no document at all: a fact when it stands for a declared one
+        declared = ctx.ref.declared_type is not None
+        yield flag(
+            "material.unrecognized",
+            Severity.BLOCKER if declared else Severity.WARNING,
+            f"材料“{ctx.ref.file}”是空白页面，未见任何内容，请上传所需材料完整、清晰的原件照片或扫描件。",
+            material=ctx.ref.file,
+            reason=f"blank or uniform page ({chars} characters read)",
+        )
+        return
     if chars < MIN_TEXT_CHARS or degraded(ctx):
         return  # too little legible, or a poor photo: the image-quality checks speak to it
     yield flag(

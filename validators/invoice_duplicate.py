@@ -18,8 +18,10 @@ from typing import Any
 from pipeline.codes import DocType, Severity
 from pipeline.models import Evidence, Flag, MaterialResult, flag
 from pipeline.plugins import CaseCheck, CaseContext
-from pipeline.stores.invoice_register import normalize_key
+from pipeline.stores.invoice_register import applicant_key, normalize_key
 from validators.consistency import fmt_money, load_rules, parse_date, parse_money
+
+#: ``CaseContext.scratch`` key: the (code, number) of every invoice this run recorded
 
 
 @dataclass
@@ -60,13 +62,17 @@ def invoice_key(m: MaterialResult, min_confidence: float) -> InvoiceKey | None:
     return InvoiceKey(code, number, min(fc.confidence, fn.confidence) >= min_confidence, False, ev)
 
 
-def _record(register: Any, case_id: str, k: InvoiceKey, m: MaterialResult) -> list[str]:
+def _record(register: Any, ctx: CaseContext, k: InvoiceKey, m: MaterialResult) -> list[str]:
     doc = m.document
     amount = parse_money(doc.value("total_amount")) if doc else None
     issued = parse_date(doc.value("issue_date")) if doc else None
+    case_id = ctx.case.case_id
     args = (case_id, k.code, k.number, fmt_money(amount) if amount is not None else None, issued)
+    who = applicant_key(ctx.case.applicant.id_number)
+    # the invoices this run checked: the runner stores the decision on these rows only
+    ctx.checked_invoices.append(k.key)
     if hasattr(register, "check_and_record"):
-        return list(register.check_and_record(*args))
+        return list(register.check_and_record(*args, applicant=who))
     others = list(register.seen_elsewhere(case_id, k.code, k.number))
     register.record(*args)
     return others
@@ -108,7 +114,7 @@ def invoice_duplicates(ctx: CaseContext) -> Iterable[Flag]:
         by_key[k.key] = m
         if ctx.register is None:
             continue
-        others = _record(ctx.register, ctx.case.case_id, k, m)
+        others = _record(ctx.register, ctx, k, m)
         if others:
             flags.append(
                 flag(

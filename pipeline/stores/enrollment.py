@@ -791,11 +791,13 @@ def _store_for_csv(path: Path) -> EnrollmentStore:
 
 
 def default_store(settings: Settings) -> EnrollmentStore:
-    """The embedded SQLite store under ``settings.home`` (empty until ``intake enrollment import``).
-
-    It is never seeded with the sample people: the demo passes ``--enrollment samples/enrollment.csv``.
+    """The embedded SQLite store under ``settings.home`` (empty until ``intake enrollment import``),
+    owner-only. It is never seeded with the sample people: the demo passes
+    ``--enrollment samples/enrollment.csv``.
     """
-    path = Path(settings.home).expanduser() / "enrollment.sqlite"
+    from pipeline.safety import private_file
+
+    path = private_file(Path(settings.home).expanduser() / "enrollment.sqlite")
     return _store_for_url(f"sqlite:///{path}")
 
 

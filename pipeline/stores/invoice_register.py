@@ -71,6 +71,9 @@ class InvoiceRow(_Base):
     # the case's decision once known: invoices of a returned case were not paid, so they do not
     # make a resubmission a duplicate
     decision: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    # who filed it (``applicant_key``: a hash of the ID number, never the number itself). A case is
+    # "own" and a returned decision exempts a resubmission only for the same applicant.
+    applicant: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 _NON_ALNUM = re.compile(r"[^0-9A-Z]")
@@ -104,6 +107,14 @@ def _to_date(value: Any) -> date | None:
         return None
 
 
+def applicant_key(id_number: str | None) -> str | None:
+    """The register's handle on an applicant: a hash of the normalised ID number (None if empty)."""
+    norm = normalize_key(id_number)
+    if not norm:
+        return None
+    return hashlib.sha256(b"intake-register-applicant\0" + norm.encode()).hexdigest()[:40]
+
+
 def _lock_key(code: str, number: str) -> int:
     digest = hashlib.blake2b(f"{code}\x1f{number}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
@@ -131,12 +142,13 @@ class InvoiceRegister:
             _Base.metadata.create_all(self.engine)
         # tables made by an earlier version lack the decision column
         cols = {c["name"] for c in inspect(self.engine).get_columns(TABLE)}
-        if "decision" not in cols:
-            try:
-                with self.engine.begin() as conn:
-                    conn.execute(text(f"ALTER TABLE {TABLE} ADD COLUMN decision VARCHAR(16)"))
-            except DBAPIError:
-                pass  # added by another process meanwhile
+        for name, sql_type in (("decision", "VARCHAR(16)"), ("applicant", "VARCHAR(64)")):
+            if name not in cols:
+                try:
+                    with self.engine.begin() as conn:
+                        conn.execute(text(f"ALTER TABLE {TABLE} ADD COLUMN {name} {sql_type}"))
+                except DBAPIError:
+                    pass  # added by another process meanwhile
 
     # ------------------------------------------------------------------ internals
     def _insert(self, values: dict[str, Any]) -> Any:
@@ -159,24 +171,38 @@ class InvoiceRegister:
         # SQLite: BEGIN IMMEDIATE already holds the database write lock.
 
     @staticmethod
-    def _earlier_others(rows: list[tuple[int, str, str | None]], case_id: str) -> list[str]:
-        own = [rid for rid, cid, _ in rows if cid == case_id]
+    def _is_own(row: tuple[int, str, str | None, str | None], case_id: str, applicant: str | None) -> bool:
+        """The row was recorded by this case of this applicant (rows of an earlier version carry
+        no applicant and count as the case's own)."""
+        _, cid, _, who = row
+        return cid == case_id and (who is None or who == applicant)
+
+    @classmethod
+    def _earlier_others(
+        cls, rows: list[tuple[int, str, str | None, str | None]], case_id: str, applicant: str | None = None
+    ) -> list[str]:
+        own = [r[0] for r in rows if cls._is_own(r, case_id, applicant)]
         limit = own[0] if own else None
         out: list[str] = []
-        for rid, cid, decision in rows:
-            if decision == RETURNED or cid == case_id or cid in out:
+        for row in rows:
+            rid, cid, decision, who = row
+            if cls._is_own(row, case_id, applicant) or cid in out:
+                continue
+            # a returned case was not paid: it does not make the *same applicant's* resubmission a
+            # duplicate; another person's filing of the same invoice always counts
+            if decision == RETURNED and who == applicant:
                 continue
             if limit is None or rid < limit:
                 out.append(cid)
         return out
 
-    def _rows(self, conn: Any, code: str, number: str) -> list[tuple[int, str, str | None]]:
+    def _rows(self, conn: Any, code: str, number: str) -> list[tuple[int, str, str | None, str | None]]:
         stmt = (
-            select(InvoiceRow.id, InvoiceRow.case_id, InvoiceRow.decision)
+            select(InvoiceRow.id, InvoiceRow.case_id, InvoiceRow.decision, InvoiceRow.applicant)
             .where(InvoiceRow.invoice_code == code, InvoiceRow.invoice_number == number)
             .order_by(InvoiceRow.id)
         )
-        return [(int(r[0]), str(r[1]), r[2]) for r in conn.execute(stmt)]
+        return [(int(r[0]), str(r[1]), r[2], r[3]) for r in conn.execute(stmt)]
 
     # ------------------------------------------------------------------ API
     def check_and_record(
@@ -186,19 +212,30 @@ class InvoiceRegister:
         invoice_number: str,
         amount: Any = None,
         issue_date: Any = None,
+        applicant: str | None = None,
     ) -> list[str]:
         """Atomically: the other cases that recorded this invoice before ``case_id``, then record it.
 
-        Returns ``[]`` for an invoice seen first here (or when code/number are empty).
+        ``applicant`` (``applicant_key``) ties the row to who filed it: the same case id sent by
+        someone else is not this case's own row. Returns ``[]`` for an invoice seen first here (or
+        when code/number are empty).
         """
+        from sqlalchemy import update
+
         code, number = normalize_key(invoice_code), normalize_key(invoice_number)
         if not code or not number:
             return []
         with self.engine.begin() as conn:
             self._lock(conn, code, number)
             rows = self._rows(conn, code, number)
-            others = self._earlier_others(rows, case_id)
-            if not any(cid == case_id for _, cid, _ in rows):
+            others = self._earlier_others(rows, case_id, applicant)
+            mine = [r for r in rows if self._is_own(r, case_id, applicant)]
+            if mine and applicant is not None and mine[0][3] is None:
+                # a row of an earlier version: the first run that sends its case id claims it
+                conn.execute(
+                    update(InvoiceRow).where(InvoiceRow.id == mine[0][0]).values(applicant=applicant)
+                )
+            if not any(cid == case_id for _, cid, _, _ in rows):
                 conn.execute(
                     self._insert(
                         {
@@ -208,6 +245,7 @@ class InvoiceRegister:
                             "amount": _to_decimal(amount),
                             "issue_date": _to_date(issue_date),
                             "recorded_at": datetime.now(UTC),
+                            "applicant": applicant,
                         }
                     )
                 )
@@ -228,26 +266,49 @@ class InvoiceRegister:
         self.check_and_record(case_id, code, number, amount, issue_date)
         return True
 
-    def seen_elsewhere(self, case_id: str, invoice_code: str, invoice_number: str) -> list[str]:
+    def seen_elsewhere(
+        self, case_id: str, invoice_code: str, invoice_number: str, applicant: str | None = None
+    ) -> list[str]:
         """Other cases that recorded this invoice before ``case_id`` did (all others if it has not)."""
         code, number = normalize_key(invoice_code), normalize_key(invoice_number)
         if not code or not number:
             return []
         with self.engine.connect() as conn:
             rows = self._rows(conn, code, number)
-        return self._earlier_others(rows, case_id)
+        return self._earlier_others(rows, case_id, applicant)
 
-    def set_decision(self, case_id: str, decision: str) -> int:
-        """Store the case's decision (``pass``/``review``/``return``) on its rows; returns the row count.
+    def set_decision(
+        self,
+        case_id: str,
+        decision: str,
+        applicant: str | None = None,
+        invoices: list[tuple[str, str]] | None = None,
+    ) -> int:
+        """Store a case's decision (``pass``/``review``/``return``) on its rows; returns the row count.
 
-        Call it after deciding a case: a returned case's invoices stay recorded but no longer make
-        another case (a resubmission) a duplicate.
+        The pipeline calls it after deciding a case, with the ``applicant`` and the ``invoices``
+        (code, number) that run actually checked: only those rows of that case *and applicant*
+        change, so a resubmission carrying someone else's case id (or no invoice) clears nothing.
+        Without ``applicant`` (an auditor's ``intake invoices decision``) every row of the case
+        changes. A returned case's invoices stay recorded; they no longer make the same
+        applicant's resubmission a duplicate.
         """
-        from sqlalchemy import update
+        from sqlalchemy import and_, or_, update
 
         value = str(getattr(decision, "value", decision))
+        cond = InvoiceRow.case_id == case_id
+        if applicant is not None:
+            cond = and_(cond, InvoiceRow.applicant == applicant)
+        if invoices is not None:
+            keys = [(normalize_key(c), normalize_key(n)) for c, n in invoices]
+            if not keys:
+                return 0
+            cond = and_(
+                cond,
+                or_(*(and_(InvoiceRow.invoice_code == c, InvoiceRow.invoice_number == n) for c, n in keys)),
+            )
         with self.engine.begin() as conn:
-            res = conn.execute(update(InvoiceRow).where(InvoiceRow.case_id == case_id).values(decision=value))
+            res = conn.execute(update(InvoiceRow).where(cond).values(decision=value))
         return int(res.rowcount or 0)
 
     def forget_case(self, case_id: str) -> int:
@@ -275,8 +336,9 @@ _OPEN_LOCK = threading.Lock()
 def register_url(settings: Settings) -> str:
     if settings.register_url:
         return settings.register_url
-    settings.home.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{settings.home / 'register.sqlite'}"
+    from pipeline.safety import private_file
+
+    return f"sqlite:///{private_file(settings.home / 'register.sqlite')}"
 
 
 def open_register(settings: Settings) -> InvoiceRegister:

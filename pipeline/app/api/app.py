@@ -46,6 +46,7 @@ from pipeline.app.api.worker import SubmissionWorker, Waiters
 from pipeline.config import Settings, get_settings
 from pipeline.models import CaseError, load_case
 from pipeline.runner import RESERVED_FILES
+from pipeline.safety import applicant_view
 from pipeline.stores.cases import (
     CaseStore,
     Client,
@@ -157,7 +158,7 @@ def _status(request: Request, sub: Submission) -> SubmissionStatus:
         status_url=url,
         report_url=url + "/report",
         deliveries_url=url + "/deliveries",
-        report=Report.model_validate(sub.report) if sub.report is not None else None,
+        report=Report.model_validate(applicant_view(sub.report)) if sub.report is not None else None,
     )
 
 
@@ -553,7 +554,7 @@ def create_app(
                 f"the submission is {sub.status}",
                 headers={"Retry-After": str(api.worker.retry_after(1))},
             )
-        return sub.report
+        return applicant_view(sub.report)
 
     @app.get(
         "/v1/submissions/{submission_id}/deliveries",

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -17,6 +18,7 @@ from pipeline import __version__
 from pipeline.config import get_settings
 from pipeline.models import CaseError, Report
 from pipeline.pii import install_log_redaction, redact
+from pipeline.safety import printable, utf8_name
 
 app = typer.Typer(
     name="intake",
@@ -53,10 +55,15 @@ def main(
     install_log_redaction()
 
 
+def _safe(text: str) -> str:
+    """For a terminal: control characters shown as escapes, Rich markup shown as text."""
+    return escape(printable(text))
+
+
 def _print_summary(report: Report) -> None:
     d = report.decision.value
     out.print(
-        f"[bold]{report.case_id}[/]  {report.service}  region={report.region}  "
+        f"[bold]{_safe(report.case_id)}[/]  {report.service}  region={report.region}  "
         f"decision: [bold {DECISION_STYLE[d]}]{d}[/]  ({report.seconds:.1f} s)"
     )
     mt = Table(title="Materials", show_lines=False)
@@ -65,7 +72,7 @@ def _print_summary(report: Report) -> None:
     for m in report.materials:
         n_fields = len(m.document.fields) if m.document else 0
         mt.add_row(
-            m.file,
+            _safe(m.file),
             m.declared_type.value if m.declared_type else "-",
             f"{m.detected_type.value} ({m.type_confidence:.2f})",
             str(n_fields),
@@ -84,9 +91,9 @@ def _print_summary(report: Report) -> None:
     for f in report.flags:
         ft.add_row(
             f"[{SEVERITY_STYLE[f.severity.value]}]{f.severity.value}[/]",
-            f.code,
-            f.material or "-",
-            redact(f.message),
+            _safe(f.code),
+            _safe(f.material or "-"),
+            _safe(redact(f.message)),
         )
     out.print(ft)
 
@@ -105,10 +112,22 @@ def check(
     try:
         report = run_case(case_dir, get_settings(), enrollment=enrollment)
     except CaseError as e:
-        err.print(f"error: {redact(str(e))}", markup=False, highlight=False, soft_wrap=True)
+        err.print(f"error: {printable(redact(str(e)))}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    except Exception as e:  # one line, never a traceback, whatever went wrong with this case
+        logging.getLogger(__name__).debug("check failed", exc_info=True)
+        err.print(
+            f"error: checking the case failed: {type(e).__name__}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
         raise typer.Exit(2) from None
     if as_json:
-        sys.stdout.write(json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n")
+        text = json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n"
+        sys.stdout.flush()
+        sys.stdout.buffer.write(utf8_name(text).encode("utf-8", "backslashreplace"))
+        sys.stdout.flush()
     else:
         _print_summary(report)
 
@@ -127,18 +146,35 @@ def batch(
     table: Annotated[
         bool, typer.Option("--table", help="Print a table of verdicts on stderr at the end.")
     ] = False,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume", help="With --out: keep the lines of cases whose input is unchanged; check the rest."
+        ),
+    ] = False,
 ) -> None:
     """Check every case under ROOT: one JSON report per line; one broken case never stops the others."""
+    from pipeline.app.cli.batch_io import Sink, case_fingerprint, encode_line, previous_lines
     from pipeline.app.wiring import build_runner
     from pipeline.runner import broken_case_report, find_cases
 
     if not root.is_dir():
-        err.print(f"error: not a folder: {root}", markup=False)
+        err.print(f"error: not a folder: {printable(str(root))}", markup=False)
         raise typer.Exit(2)
     cases = find_cases(root)
-    sink = out_file.open("w", encoding="utf-8") if out_file else sys.stdout
+    fingerprints = {d: case_fingerprint(root, d) for d in cases}
+    done = previous_lines(out_file) if (resume and out_file) else {}
+    todo = [d for d in cases if fingerprints[d] not in done]
+    try:
+        sink = Sink(out_file, sys.stdout.buffer)
+    except OSError as e:
+        err.print(f"error: cannot write {printable(str(out_file))}: {e.strerror}", markup=False)
+        raise typer.Exit(2) from None
     rows: list[tuple[str, str, str, float]] = []
     try:
+        for d in cases:
+            if fingerprints[d] in done:
+                sink.write(done[fingerprints[d]])
         with build_runner(get_settings(), enrollment=enrollment) as runner:
             progress = Progress(
                 TextColumn("[bold]checking"),
@@ -150,28 +186,49 @@ def batch(
                 transient=False,
             )
             with progress:
-                task = progress.add_task("", total=len(cases))
-                for case_dir, result in runner.run_many(cases):
+                task = progress.add_task("", total=len(todo))
+                if len(todo) < len(cases):
+                    err.print(f"resuming: {len(cases) - len(todo)} case(s) already reported", markup=False)
+                for case_dir, result in runner.run_many(todo):
                     if isinstance(result, CaseError):
                         line = broken_case_report(case_dir, result)
-                        rows.append((case_dir.name, "review", "case folder unusable", 0.0))
+                        line["case_id"] = utf8_name(str(line["case_id"]))
+                        rows.append((line["case_id"], "review", "case folder unusable", 0.0))
                     else:
                         line = result.to_json()
                         codes = ", ".join(sorted({f.code for f in result.flags})) or "-"
                         rows.append((result.case_id, result.decision.value, codes, result.seconds))
-                    sink.write(json.dumps(line, ensure_ascii=False) + "\n")
-                    sink.flush()
-                    progress.update(task, advance=1, description=case_dir.name)
+                    line["input_fingerprint"] = fingerprints[case_dir]
+                    sink.write(encode_line(line))
+                    progress.update(task, advance=1, description=escape(printable(case_dir.name)))
+        sink.commit()
+    except OSError as e:
+        sink.close()
+        where = printable(str(out_file)) if out_file else "stdout"
+        err.print(
+            f"error: cannot write the output to {where}: {e.strerror or type(e).__name__}"
+            + (
+                f" (lines so far kept in {printable(str(sink.partial))}; rerun with --resume)"
+                if sink.partial
+                else ""
+            ),
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(1) from None
     finally:
-        if out_file:
-            sink.close()
+        sink.close()
     if table:
         t = Table(title=f"{len(rows)} cases")
         for col in ("case", "decision", "flags", "seconds"):
             t.add_column(col, overflow="fold")
         for case_id, decision, codes, secs in rows:
             t.add_row(
-                case_id, f"[{DECISION_STYLE.get(decision, 'white')}]{decision}[/]", codes, f"{secs:.1f}"
+                escape(printable(case_id)),
+                f"[{DECISION_STYLE.get(decision, 'white')}]{decision}[/]",
+                codes,
+                f"{secs:.1f}",
             )
         err.print(t)
 
@@ -256,12 +313,14 @@ def serve(
 # The sub-command groups, listed here once (the composition root names every part it wires).
 from flows.cli import register as _register_flows  # noqa: E402
 from pipeline import cli_samples  # noqa: E402
+from pipeline.app.cli import cache as _cache  # noqa: E402
 from pipeline.app.cli import clients as _clients  # noqa: E402
 from pipeline.app.cli import enrollment as _enrollment  # noqa: E402
 from pipeline.app.cli import invoices as _invoices  # noqa: E402
 from pipeline.app.cli import rules as _rules  # noqa: E402
 
 for _register in (
+    _cache.register,
     _clients.register,
     _enrollment.register,
     _invoices.register,
