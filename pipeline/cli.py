@@ -19,6 +19,7 @@ from pipeline import __version__
 from pipeline.config import get_settings
 from pipeline.models import CaseError, Report
 from pipeline.pii import install_log_redaction, redact
+from samples import cli as samples_cli
 
 app = typer.Typer(
     name="intake",
@@ -251,6 +252,8 @@ def _register_plugins() -> None:
 
 
 _register_plugins()
+
+samples_cli.register(app)  # the labelled sample corpus and its evaluation (samples/cli.py)
 
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -18,8 +18,10 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from pipeline.codes import FLAG_CATEGORIES, DocType
+from pipeline.codes import DocType
 from pipeline.enrollment import COLUMNS
+from samples.case_ids import CaseIds
+from samples.expected import Expected, ExpectedMaterial
 from samples.generator.catalog import load_catalog
 from samples.generator.documents import FILING_LABELS, RENDERERS, Opts, Rendered, render_document
 from samples.generator.materials import Capture, capture_bytes
@@ -28,7 +30,6 @@ from samples.generator.story import Story, money, new_story
 
 T = DocType
 ENROLLMENT_COLUMNS = list(COLUMNS)  # the contract's enrollment columns, in order
-ALL_CODES = sorted(c for c in FLAG_CATEGORIES if c != "system.processing_failed")
 SAME = "same"  # declared_type = the real type
 
 FILE_NAMES = {
@@ -1321,14 +1322,12 @@ def build_corpus(out: Path, seed: int = 2024, only: set[str] | None = None) -> l
     parent when ``out`` is named ``cases``; else in ``out``. Deterministic for a seed."""
     out.mkdir(parents=True, exist_ok=True)
     specs = corpus()
-    counters = {"xinjiang": 0, "jingmen": 0}
+    ids = CaseIds.load()  # stable: a case keeps its id whatever its position in corpus()
     enrollment: dict[str, dict[str, str]] = {}
     memo: dict[str, tuple[Person, Story]] = {}
     built: list[Built] = []
     for c in specs:
-        counters[c.region] += 1
-        prefix = "XJ" if c.region == "xinjiang" else "JM"
-        case_id = f"{prefix}-{c.submitted.year}-{100 + counters[c.region]:06d}"
+        case_id = ids.assign(c.key, c.region, c.submitted)
         rng = random.Random(_seed(seed, c.key))
         if c.same_as:
             person, prev = memo[c.same_as]
@@ -1350,7 +1349,7 @@ def build_corpus(out: Path, seed: int = 2024, only: set[str] | None = None) -> l
         if c.edit:
             mats = c.edit(mats)
         listed: list[dict[str, Any]] = []
-        truth: dict[str, Any] = {}
+        truth: dict[str, ExpectedMaterial] = {}
         total = 0
         if c.region == "jingmen":  # Jingmen's online channels generate the filing form as a PDF (measure 13)
             mats = [
@@ -1398,19 +1397,16 @@ def build_corpus(out: Path, seed: int = 2024, only: set[str] | None = None) -> l
                     declared = None
                 listed.append({"file": name, "declared_type": declared})
             if m.present:
-                entry: dict[str, Any] = {
-                    "type": r.doc_type.value if not m.broken else "unknown",
-                    "fields": r.truth if not m.broken else {},
-                    "layout": r.layout,
-                    "holdout": r.holdout,
-                    "capture": m.broken or m.cap.label,
-                }
-                if m.broken:
-                    entry["broken"] = m.broken
-                    entry["intended_type"] = r.doc_type.value
-                if not m.listed:
-                    entry["listed"] = False
-                truth[name] = entry
+                truth[name] = ExpectedMaterial(
+                    type=r.doc_type.value if not m.broken else "unknown",
+                    fields=r.truth if not m.broken else {},
+                    layout=r.layout,
+                    holdout=r.holdout,
+                    capture=m.broken or m.cap.label,
+                    broken=m.broken or None,
+                    intended_type=r.doc_type.value if m.broken else None,
+                    listed=m.listed,
+                )
         applicant = {"name": person.name, "id_number": person.id_number, "ssc_number": None}
         if c.applicant.get("id_number") == "bad_check_digit":
             applicant["id_number"] = corrupt_check_digit(person.id_number)
@@ -1439,22 +1435,22 @@ def build_corpus(out: Path, seed: int = 2024, only: set[str] | None = None) -> l
             "materials": listed,
         }
         decision = c.decision or ("return" if c.must else "pass")
-        must_not = [code for code in ALL_CODES if code not in c.must and code not in c.allow]
-        expected = {
-            "decision": decision,
-            "must": sorted(c.must),
-            "must_not": must_not,
-            "allow": sorted(c.allow),
-            "key": c.key,
-            "note": c.note,
-            "materials": truth,
-        }
+        expected = Expected(
+            decision=decision,
+            must=sorted(c.must),
+            allow=sorted(c.allow),
+            key=c.key,
+            note=c.note,
+            materials=truth,
+        )
         _write_json(folder / "case.json", case_json)
-        _write_json(folder / "expected.json", expected)
+        expected.write(folder / "expected.json")
         row = _enrollment_row(c, person, story)
         if row is not None:
             enrollment[row["id_number"]] = row
         built.append(Built(case_id, folder, len([m for m in mats if m.present]), total))
+    if ids.changed:
+        ids.save()
     if only is None:
         _write_enrollment(
             out.parent / "enrollment.csv" if out.name == "cases" else out / "enrollment.csv", enrollment
