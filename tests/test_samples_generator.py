@@ -15,7 +15,8 @@ from PIL import Image
 from stdnum.cn import ric
 
 from pipeline.codes import DOC_FIELDS, FLAG_CATEGORIES, DocType, ServiceCode
-from pipeline.evaluate import score
+from samples.evaluate import score
+from samples.expected import Expected
 from samples.generator import effects
 from samples.generator.build import ENROLLMENT_COLUMNS, build_corpus
 from samples.generator.documents import RENDERERS, Opts, render_document
@@ -225,7 +226,9 @@ def test_corpus_cases_are_consistent() -> None:
         assert case["case_id"] == folder.name
         assert "2024-01-01" <= case["submitted_on"] <= "2025-12-31"
         assert e["decision"] in {"pass", "review", "return"}
-        assert not set(e["must"]) & set(e["must_not"])
+        Expected.read(folder / "expected.json")  # the one schema of expected.json
+        assert "must_not" not in e  # derived at scoring time (Expected.must_not), not stored
+        assert not set(e["must"]) & set(e["allow"])
         assert (e["decision"] == "pass") == (not e["must"])
         listed = {m["file"] for m in case["materials"]}
         present = {p.name for p in folder.iterdir()} - {"case.json", "expected.json"}
@@ -258,22 +261,30 @@ def test_corpus_size_budget() -> None:
 
 
 def test_score_counts_recall_false_positives_and_fields() -> None:
-    exp = {
-        "decision": "return",
-        "must": ["seal.missing"],
-        "must_not": ["identity.name_mismatch"],
-        "materials": {
-            "a.jpg": {
-                "type": "referral_slip",
-                "fields": {"patient_name": "张三", "issue_date": "2024-01-02"},
-                "capture": "photo",
+    exp = Expected.model_validate(
+        {
+            "decision": "return",
+            "must": ["seal.missing"],
+            "allow": ["image.blurry"],
+            "key": "test",
+            "materials": {
+                "a.jpg": {
+                    "type": "referral_slip",
+                    "fields": {"patient_name": "张三", "issue_date": "2024-01-02"},
+                    "capture": "photo",
+                },
+                "b.pdf": {
+                    "type": "unknown",
+                    "fields": {},
+                    "capture": "truncated_pdf",
+                    "broken": "truncated_pdf",
+                },
             },
-            "b.pdf": {"type": "unknown", "fields": {}, "capture": "truncated_pdf", "broken": "truncated_pdf"},
-        },
-    }
+        }
+    )
     rep = {
         "decision": "return",
-        "flags": [{"code": "identity.name_mismatch"}],
+        "flags": [{"code": "identity.name_mismatch"}, {"code": "image.blurry"}],
         "materials": [
             {
                 "file": "a.jpg",
@@ -286,7 +297,8 @@ def test_score_counts_recall_false_positives_and_fields() -> None:
     assert m.decision["all"].hit == 1 and m.decision["all"].total == 2
     assert m.decision["captured"].total == 2 and m.decision["clean"].total == 0
     assert m.flags["seal.missing"].support == 2 and m.flags["seal.missing"].found == 0
-    assert m.flags["identity.name_mismatch"].false_positives == 1
+    assert m.flags["identity.name_mismatch"].false_positives == 1  # must_not: computed, not stored
+    assert m.flags["image.blurry"].false_positives == 0 and m.flags["image.blurry"].appeared == 1  # allowed
     assert m.types["referral_slip"]["all"].hit == 1 and m.types["referral_slip"]["all"].total == 2
     assert m.fields[("referral_slip", "patient_name")]["all"].hit == 1
     assert m.fields[("referral_slip", "issue_date")]["all"].hit == 0

@@ -53,10 +53,21 @@ def get_engine(settings: Settings, threads: int | None = None) -> OcrEngine:
                 from pipeline.ocr.paddle import PaddleOcrEngine
 
                 eng = PaddleOcrEngine(settings)
+            elif settings.ocr_engine == "recorded":
+                from pipeline.ocr.recorded import RecordedOcrEngine
+
+                eng = RecordedOcrEngine(settings.ocr_recordings)
             else:  # pragma: no cover - guarded by Settings' Literal
                 raise OcrEngineError(f"unknown OCR engine {settings.ocr_engine!r}")
             _engines[key] = eng
     return eng
+
+
+def install_engine(settings: Settings, engine: OcrEngine, threads: int | None = None) -> None:
+    """Make ``get_engine(settings)`` return ``engine`` in this process (``record-ocr`` wraps the real one)."""
+    threads = threads or settings.effective_ocr_threads()
+    with _lock:
+        _engines[(settings.ocr_engine, threads)] = engine
 
 
 class OcrCache:
@@ -149,7 +160,7 @@ _caches: dict[Path, OcrCache] = {}
 
 
 def _cache(settings: Settings) -> OcrCache | None:
-    if not settings.ocr_cache:
+    if not settings.ocr_cache or settings.ocr_engine == "recorded":  # a cache hit would hide a miss
         return None
     path = settings.cache_dir / "ocr.sqlite"
     c = _caches.get(path)

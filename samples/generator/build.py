@@ -17,8 +17,10 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from pipeline.codes import FLAG_CATEGORIES, DocType
+from pipeline.codes import DocType
 from pipeline.stores.enrollment import COLUMNS
+from samples.case_ids import CaseIds
+from samples.expected import Expected, ExpectedMaterial
 from samples.generator.cases import ALL
 from samples.generator.catalog import load_catalog
 from samples.generator.documents import FILING_LABELS, RENDERERS, Opts, Rendered, render_document
@@ -37,7 +39,6 @@ from samples.generator.spec import (
 from samples.generator.story import Story, money, new_story
 
 ENROLLMENT_COLUMNS = list(COLUMNS)  # the contract's enrollment columns, in order
-ALL_CODES = sorted(c for c in FLAG_CATEGORIES if c != "system.processing_failed")
 
 
 @dataclass
@@ -253,14 +254,12 @@ def build_corpus(out: Path, seed: int = 2024, only: set[str] | None = None) -> l
     """Write every case folder under ``out`` and ``enrollment.csv`` (in ``out``'s parent when ``out`` is
     named ``cases``, else in ``out``; not when ``only`` picks cases). Deterministic for a seed."""
     out.mkdir(parents=True, exist_ok=True)
-    counters = {"xinjiang": 0, "jingmen": 0}
+    ids = CaseIds.load()  # stable: a case keeps its id whatever its position in the catalogue
     enrollment: dict[str, dict[str, str]] = {}
     memo: dict[str, tuple[Person, Story]] = {}
     built: list[Built] = []
     for c in ALL:
-        counters[c.region] += 1
-        prefix = "XJ" if c.region == "xinjiang" else "JM"
-        case_id = f"{prefix}-{c.submitted.year}-{100 + counters[c.region]:06d}"
+        case_id = ids.assign(c.key, c.region, c.submitted)
         rng = random.Random(_seed(seed, c.key))
         if c.same_as:
             person, prev = memo[c.same_as]
@@ -280,7 +279,7 @@ def build_corpus(out: Path, seed: int = 2024, only: set[str] | None = None) -> l
         folder.mkdir(parents=True)
         mats = case_materials(c, seed)
         listed: list[dict[str, Any]] = []
-        truth: dict[str, Any] = {}
+        truth: dict[str, ExpectedMaterial] = {}
         total = 0
         for i, m in enumerate(mats):
             r, data = render_material(c, i, m, story, other, seed)
@@ -291,11 +290,13 @@ def build_corpus(out: Path, seed: int = 2024, only: set[str] | None = None) -> l
             if m.listed:
                 listed.append(listed_material(m))
         _write_json(folder / "case.json", case_json(c, case_id, person, story, listed))
-        _write_json(folder / "expected.json", expected_json(c, truth))
+        expected_json(c, truth).write(folder / "expected.json")
         row = enrollment_row(c, person, story)
         if row is not None:
             enrollment[row["id_number"]] = row
         built.append(Built(case_id, folder, len([m for m in mats if m.present]), total))
+    if ids.changed:
+        ids.save()
     if only is None:
         _write_enrollment(
             out.parent / "enrollment.csv" if out.name == "cases" else out / "enrollment.csv", enrollment
@@ -360,21 +361,18 @@ def listed_material(m: MaterialSpec) -> dict[str, Any]:
     return {"file": m.name, "declared_type": declared}
 
 
-def material_truth(m: MaterialSpec, r: Rendered) -> dict[str, Any]:
+def material_truth(m: MaterialSpec, r: Rendered) -> ExpectedMaterial:
     """The ground truth of an uploaded material (expected.json's ``materials``)."""
-    entry: dict[str, Any] = {
-        "type": r.doc_type.value if not m.broken else "unknown",
-        "fields": r.truth if not m.broken else {},
-        "layout": r.layout,
-        "holdout": r.holdout,
-        "capture": m.broken or m.cap.label,
-    }
-    if m.broken:
-        entry["broken"] = m.broken
-        entry["intended_type"] = r.doc_type.value
-    if not m.listed:
-        entry["listed"] = False
-    return entry
+    return ExpectedMaterial(
+        type=r.doc_type.value if not m.broken else "unknown",
+        fields=r.truth if not m.broken else {},
+        layout=r.layout,
+        holdout=r.holdout,
+        capture=m.broken or m.cap.label,
+        broken=m.broken or None,
+        intended_type=r.doc_type.value if m.broken else None,
+        listed=m.listed,
+    )
 
 
 def case_json(
@@ -410,19 +408,17 @@ def case_json(
     }
 
 
-def expected_json(c: CaseSpec, truth: dict[str, Any]) -> dict[str, Any]:
-    """expected.json: what a correct pipeline says about the case, and the truth of every material."""
-    decision = c.decision or ("return" if c.must else "pass")
-    must_not = [code for code in ALL_CODES if code not in c.must and code not in c.allow]
-    return {
-        "decision": decision,
-        "must": sorted(c.must),
-        "must_not": must_not,
-        "allow": sorted(c.allow),
-        "key": c.key,
-        "note": c.note,
-        "materials": truth,
-    }
+def expected_json(c: CaseSpec, truth: dict[str, ExpectedMaterial]) -> Expected:
+    """expected.json: what a correct pipeline says about the case, and the truth of every material
+    (``must_not`` is not stored: every code neither in ``must`` nor ``allow``, see ``Expected.must_not``)."""
+    return Expected(
+        decision=c.decision or ("return" if c.must else "pass"),
+        must=sorted(c.must),
+        allow=sorted(c.allow),
+        key=c.key,
+        note=c.note,
+        materials=truth,
+    )
 
 
 def enrollment_row(c: CaseSpec, person: Person, story: Story) -> dict[str, str] | None:

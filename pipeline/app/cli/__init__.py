@@ -312,12 +312,12 @@ def serve(
 
 # The sub-command groups, listed here once (the composition root names every part it wires).
 from flows.cli import register as _register_flows  # noqa: E402
-from pipeline import cli_samples  # noqa: E402
 from pipeline.app.cli import cache as _cache  # noqa: E402
 from pipeline.app.cli import clients as _clients  # noqa: E402
 from pipeline.app.cli import enrollment as _enrollment  # noqa: E402
 from pipeline.app.cli import invoices as _invoices  # noqa: E402
 from pipeline.app.cli import rules as _rules  # noqa: E402
+from samples.cli import register as _register_samples  # noqa: E402
 
 for _register in (
     _cache.register,
@@ -325,10 +325,11 @@ for _register in (
     _enrollment.register,
     _invoices.register,
     _rules.register,
-    cli_samples.register,
+    _register_samples,
     _register_flows,
 ):
     _register(app)
+
 
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -70,7 +70,7 @@ def evaluate_cmd(
     ] = False,
 ) -> None:
     """Run the pipeline over labelled cases and report accuracy (decisions, flags, types, fields)."""
-    from pipeline.evaluate import evaluate, labelled_cases, print_metrics
+    from samples.evaluate import evaluate, labelled_cases, print_metrics
 
     if not cases_dir.is_dir():
         err.print(f"not a folder: {cases_dir}")

@@ -8,7 +8,6 @@ document type the type accuracy; per type+field the exact-match accuracy. Each i
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import sys
@@ -21,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.codes import FLAG_CATEGORIES
+from samples.expected import CLEAN_CAPTURES, Expected
 
-CLEAN_CAPTURES = {"clean", "clean_png", "pdf_text"}
 SPLITS = ("all", "clean", "captured", "holdout")
 
 
@@ -57,7 +56,7 @@ def _splits() -> dict[str, Ratio]:
 class FlagStats:
     support: int = 0  # cases that must show the code
     found: int = 0  # of those, cases where it appeared
-    false_positives: int = 0  # cases where it appeared but was in must_not
+    false_positives: int = 0  # cases where it appeared but was in must_not (neither must nor allow)
     appeared: int = 0  # cases where it appeared at all
     fp_cases: list[str] = field(default_factory=list)
     missed_cases: list[str] = field(default_factory=list)
@@ -105,32 +104,32 @@ class Metrics:
         }
 
 
-def _case_splits(expected: dict[str, Any]) -> set[str]:
-    mats = [m for m in expected.get("materials", {}).values() if not m.get("broken")]
+def _case_splits(expected: Expected) -> set[str]:
+    mats = [m for m in expected.materials.values() if not m.broken]
     groups = {"all"}
-    if mats and all(capture_group(m.get("capture", "clean")) == "clean" for m in mats):
+    if mats and all(m.capture_group == "clean" for m in mats):
         groups.add("clean")
     else:
         groups.add("captured")
-    if any(m.get("holdout") for m in mats):
+    if any(m.holdout for m in mats):
         groups.add("holdout")
     return groups
 
 
-def score(pairs: Iterable[tuple[str, dict[str, Any], dict[str, Any] | None]]) -> Metrics:
+def score(pairs: Iterable[tuple[str, Expected, dict[str, Any] | None]]) -> Metrics:
     """Score ``(case_id, expected, report_json or None)`` triples; ``None`` = the run failed."""
     m = Metrics()
     for case_id, exp, rep in pairs:
         m.cases += 1
         groups = _case_splits(exp)
-        want = exp.get("decision")
+        want = exp.decision
         got = rep.get("decision") if rep else "error"
         for g in groups:
             m.decision[g].add(got == want)
         m.decision_confusion[str(want)][str(got)] += 1
         codes = {f.get("code") for f in (rep or {}).get("flags", [])}
-        must = set(exp.get("must", []))
-        must_not = set(exp.get("must_not", []))
+        must = set(exp.must)
+        must_not = exp.must_not()
         for code in must:
             s = m.flags[code]
             s.support += 1
@@ -149,19 +148,19 @@ def score(pairs: Iterable[tuple[str, dict[str, Any], dict[str, Any] | None]]) ->
         if rep is None:
             m.errors.append(case_id)
         results = {r.get("file"): r for r in (rep or {}).get("materials", [])}
-        for file, truth in exp.get("materials", {}).items():
-            if truth.get("broken") or truth.get("listed") is False:
+        for file, truth in exp.materials.items():
+            if not truth.scored:
                 continue
-            t = truth["type"]
+            t = truth.type
             r = results.get(file)
-            mgroups = {"all", capture_group(truth.get("capture", "clean"))}
-            if truth.get("holdout"):
+            mgroups = {"all", truth.capture_group}
+            if truth.holdout:
                 mgroups.add("holdout")
             detected = r.get("detected_type") if r else None
             for g in mgroups:
                 m.types[t][g].add(detected == t)
             got_fields = (r or {}).get("fields") or {}
-            for name, value in truth.get("fields", {}).items():
+            for name, value in truth.fields.items():
                 ok = str(got_fields.get(name)) == str(value) if name in got_fields else False
                 for g in mgroups:
                     m.fields[(t, name)][g].add(ok)
@@ -170,21 +169,21 @@ def score(pairs: Iterable[tuple[str, dict[str, Any], dict[str, Any] | None]]) ->
     return m
 
 
-def field_errors(expected: dict[str, Any], rep: dict[str, Any] | None) -> list[dict[str, Any]]:
+def field_errors(expected: Expected, rep: dict[str, Any] | None) -> list[dict[str, Any]]:
     """Where the report's type or fields differ from the ground truth (for reading a case's result)."""
     results = {r.get("file"): r for r in (rep or {}).get("materials", [])}
     out: list[dict[str, Any]] = []
-    for file, truth in expected.get("materials", {}).items():
-        if truth.get("broken") or truth.get("listed") is False:
+    for file, truth in expected.materials.items():
+        if not truth.scored:
             continue
         r = results.get(file) or {}
-        if r.get("detected_type") != truth["type"]:
+        if r.get("detected_type") != truth.type:
             out.append(
-                {"file": file, "field": "<type>", "expected": truth["type"], "found": r.get("detected_type")}
+                {"file": file, "field": "<type>", "expected": truth.type, "found": r.get("detected_type")}
             )
             continue
         got = r.get("fields") or {}
-        for name, value in truth.get("fields", {}).items():
+        for name, value in truth.fields.items():
             if str(got.get(name)) != str(value):
                 out.append({"file": file, "field": name, "expected": value, "found": got.get(name)})
     return out
@@ -194,7 +193,7 @@ def rescore(root: Path, rows: Iterable[dict[str, Any]]) -> Metrics:
     """Score saved per-case rows (``--out`` files of several runs, e.g. chunks) against ``root``'s labels."""
     pairs = []
     for row in rows:
-        exp = json.loads((root / row["case_id"] / "expected.json").read_text(encoding="utf-8"))
+        exp = Expected.read(root / row["case_id"] / "expected.json")
         pairs.append((row["case_id"], exp, row.get("report")))
     return score(pairs)
 
@@ -211,7 +210,7 @@ def default_enrollment(root: Path) -> str | None:
             return str(p)
         if d.name == "samples":
             break
-    here = Path(__file__).resolve().parent.parent / "samples" / "enrollment.csv"
+    here = Path(__file__).resolve().parent / "enrollment.csv"
     return str(here) if here.is_file() else None
 
 
@@ -242,13 +241,13 @@ def evaluate(
         settings = settings.model_copy(update={"home": temp_home})
     enrollment = enrollment if enrollment is not None else default_enrollment(root)
     run = _runner(settings, enrollment)
-    pairs: list[tuple[str, dict[str, Any], dict[str, Any] | None]] = []
+    pairs: list[tuple[str, Expected, dict[str, Any] | None]] = []
     rows: list[dict[str, Any]] = []
     try:
         for case_dir in labelled_cases(root):
             if only and not only(case_dir):
                 continue
-            exp = json.loads((case_dir / "expected.json").read_text(encoding="utf-8"))
+            exp = Expected.read(case_dir / "expected.json")
             t0 = time.time()
             rep: dict[str, Any] | None
             error = None
@@ -262,11 +261,11 @@ def evaluate(
             rows.append(
                 {
                     "case_id": case_dir.name,
-                    "key": exp.get("key"),
-                    "expected": exp.get("decision"),
+                    "key": exp.key,
+                    "expected": exp.decision,
                     "decision": rep.get("decision") if rep else "error",
-                    "missing": sorted(set(exp.get("must", [])) - set(codes)),
-                    "unexpected": sorted(set(codes) & set(exp.get("must_not", []))),
+                    "missing": sorted(set(exp.must) - set(codes)),
+                    "unexpected": sorted(set(codes) & exp.must_not()),
                     "flags": codes,
                     "field_errors": field_errors(exp, rep),
                     "seconds": round(dt, 2),
