@@ -29,12 +29,13 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from pipeline import imaging  # noqa: E402
+from pipeline.seal_rings import document_hull  # noqa: E402
 from samples import realset  # noqa: E402
 
 
 def centres(image: np.ndarray) -> list[tuple[float, float]]:
     """Seal centres as the shipping check counts them: on the document, not on the background."""
-    mask = imaging.find_document(image).mask
+    mask = document_hull(imaging.find_document(image).mask)
     out = []
     for s in imaging.find_seals(image):
         cx, cy = (min(max(int(c), 0), n - 1) for c, n in zip(s.center, mask.shape[::-1], strict=True))
