@@ -9,6 +9,7 @@ from extractors._base import ETHNICITIES, SpecExtractor, _parse_ethnicity
 from extractors._layout import Layout
 from pipeline import text as T
 from pipeline.models import FieldValue, PageText
+from pipeline.text import ids as idnumber
 
 _ID_RE = re.compile(r"[0-9OlIZSB]{17}[0-9XxOlIZSB]")
 _ID_ALONE = re.compile(r"[0-9]{17}[0-9Xx]")
@@ -59,3 +60,19 @@ class IdCardFront(SpecExtractor):
             v = T.normalize_id_number(idn.value)
             if v:
                 idn.value = v
+        # an isolated 男/女 (or a date) the detector did not find: a fully read, valid number settles
+        # it. The value is marked derived and trusted a little less than the number; a value that was
+        # read is never replaced (a disagreement stays a finding: identity.card_inconsistent)
+        if idn is not None and idnumber.check(idn.value).valid:
+            for key, value in (
+                ("sex", idnumber.sex(idn.value)),
+                ("birth_date", idnumber.birth_date(idn.value)),
+            ):
+                if key not in fields and value:
+                    fields[key] = FieldValue(
+                        value=value,
+                        confidence=round(min(idn.confidence, 0.9) * 0.95, 4),
+                        page=idn.page,
+                        box=idn.box,
+                        derived="id_number",
+                    )

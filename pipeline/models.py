@@ -196,6 +196,7 @@ class FieldValue(BaseModel):
     page: int | None = None
     box: Box | None = None
     raw: str | None = None  # the text it was read from, before normalisation
+    derived: str | None = None  # not read: derived from this other field (e.g. sex from id_number)
 
 
 class Document(BaseModel):

@@ -149,7 +149,23 @@ def id_number_invalid(ctx: MaterialContext) -> Iterator[Flag]:
         res = idnumber.check(fv.value)
         if res.valid:
             continue
-        doubtful = fv.confidence < FIELD_DOUBTFUL or _likely_misread(fv.value, ctx.case.applicant.id_number)
+        if fv.confidence < FIELD_DOUBTFUL:
+            continue  # read with low confidence: fields_missing already says it is doubtful
+        if res.reason in ("length", "format"):
+            # not a fully read 18-character number: covered (复印无效 box), cut off, or an OCR
+            # fragment. That is doubt about the picture, never a wrong number (Tencent: -9105)
+            yield flag(
+                "document.fields_missing",
+                Severity.WARNING,
+                f"{_name(doc.type)}上的公民身份号码未能完整识别（可能被遮挡或不完整），需人工核对；"
+                f"请上传号码完整、清晰可辨的{_name(doc.type)}。",
+                material=ctx.ref.file,
+                reason=f"{key} not fully read ({len(fv.value)} characters, {res.reason}): occluded or cut",
+                field=key,
+                evidence=evidence_of(fv),
+            )
+            continue
+        doubtful = _likely_misread(fv.value, ctx.case.applicant.id_number)
         yield flag(
             "identity.id_number_invalid",
             Severity.WARNING if doubtful else Severity.BLOCKER,

@@ -3,8 +3,11 @@
 * ``quality.seal_count``: seals found on all rendered pages of the material.
 * ``quality.seals``: each seal's page, box, ring text read by OCR (polar unwarp) and whether that
   text matches the institution the document names (payee / hospital / from_hospital / employer).
-* ``seal.missing`` (blocker): the document type must bear a seal (``validators/data/seal_required.yaml``)
-  or its text says it must be stamped (加盖公章), and no seal was found.
+* ``seal.missing``: the document type must bear a seal (``validators/data/seal_required.yaml``)
+  or its text says it must be stamped (加盖公章), and no seal was found. A blocker only when the page
+  is good enough to tell and no red seal-like mark is on it at all; a page too poor to tell (glare,
+  blur, cut off, too few pixels) or a red mark not recognised as a seal gives a warning (review)
+  with the reason.
 
 Pages without pixels (text-layer PDFs not rendered) cannot show a seal: when no page of the
 material has pixels nothing is counted and no seal is demanded.
@@ -36,6 +39,7 @@ from validators.image_quality import (
     page_views,
 )
 from validators.support import imaging
+from validators.support.seal_rings import document_hull, seal_like_marks
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +169,8 @@ class SealFacts:
     def found(self) -> list[tuple[int, imaging.Seal]]:
         out = []
         for v in page_views(self._ctx):
-            mask = document_region(self._ctx, v).mask  # red fabric under a photographed page is no seal
+            # red fabric under a photographed page is no seal; the page's hull, not its patchy mask
+            mask = document_hull(document_region(self._ctx, v).mask)
             for s in imaging.find_seals(v.image):
                 cx, cy = (min(max(int(c), 0), n - 1) for c, n in zip(s.center, mask.shape[::-1], strict=True))
                 if mask[cy, cx]:
@@ -205,10 +210,6 @@ def official_seals(ctx: MaterialContext) -> Iterator[Flag]:
 
     if found:
         return
-    doubt = _cannot_judge(ctx)
-    if doubt:
-        ctx.quality.seal_unverified = doubt
-        return
     dt = doc_type(ctx)
     req = rules.required.get(dt)
     if req is not None:
@@ -219,6 +220,30 @@ def official_seals(ctx: MaterialContext) -> Iterator[Flag]:
         reason = "表格注明须加盖公章，未检测到红色印章"
     else:
         return
+    # absence of evidence on a poor page, or a red mark not recognised as a seal, is doubt: review
+    doubt = _cannot_judge(ctx)
+    if doubt:
+        ctx.quality.seal_unverified = doubt  # type: ignore[attr-defined]
+        yield flag(
+            "seal.missing",
+            Severity.WARNING,
+            message,
+            reason=f"{reason}，但页面{_DOUBT_TEXT.get(doubt, doubt)}，无法确认有无印章，请人工核对",
+            evidence=[_expected_place(ctx, views, rules.institution_fields)],
+        )
+        return
+    marks = red_marks(ctx)
+    if marks:
+        ctx.quality.seal_unverified = "red_mark"  # type: ignore[attr-defined]
+        page, box = marks[0]
+        yield flag(
+            "seal.missing",
+            Severity.WARNING,
+            message,
+            reason=f"{reason}；页面上有 {len(marks)} 处红色印迹未能确认为印章，请人工核对",
+            evidence=[Evidence(page=page, box=box)],
+        )
+        return
     yield flag(
         "seal.missing",
         Severity.BLOCKER,
@@ -226,6 +251,26 @@ def official_seals(ctx: MaterialContext) -> Iterator[Flag]:
         reason=reason,
         evidence=[_expected_place(ctx, views, rules.institution_fields)],
     )
+
+
+_DOUBT_TEXT = {
+    "glare": "有反光",
+    "blur": "模糊",
+    "incomplete": "不完整",
+    "low_resolution": "分辨率过低",
+}
+
+
+def red_marks(ctx: MaterialContext) -> list[tuple[int, Box]]:
+    """Red seal-like marks on the document that were not recognised as seals (page, box)."""
+    out: list[tuple[int, Box]] = []
+    for v in page_views(ctx):
+        hull = document_hull(document_region(ctx, v).mask)
+        side = min(v.image.shape[:2])
+        mask = imaging.red_mask(v.image) & hull
+        for box in seal_like_marks(mask, max(20.0, 0.06 * side), 0.7 * side):
+            out.append((v.index, box))
+    return out
 
 
 # --------------------------------------------------------------------------- this family's checks, in order

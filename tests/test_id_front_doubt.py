@@ -1,0 +1,88 @@
+"""ID-card fronts: a sex or birth date the OCR lost is derived from a fully read number and marked
+derived; a read value that disagrees stays a finding; a number partly covered, cut or unreadable is
+doubt (document.fields_missing, warning), never identity.id_number_invalid."""
+
+from __future__ import annotations
+
+from extractors import build_extractors
+from extractors._layout import Layout
+from pipeline.codes import DocType, Severity
+from pipeline.models import OcrLine, PageText
+from tests.test_extractors_checks import VALID, ctx, fv, id_front
+from validators import documents as checks
+
+EXTRACTOR = build_extractors()[DocType.ID_CARD_FRONT]
+
+
+def _line(text: str, y: int, x: int = 40, conf: float = 0.97) -> OcrLine:
+    return OcrLine(
+        text=text,
+        polygon=[(x, y), (x + 20 * len(text), y), (x + 20 * len(text), y + 24), (x, y + 24)],
+        confidence=conf,
+    )
+
+
+def _card(*lines: OcrLine) -> list[PageText]:
+    return [PageText(index=0, width=856, height=540, source="image", lines=list(lines))]
+
+
+def test_sex_and_birth_date_lost_by_ocr_are_derived_from_the_number_and_marked() -> None:
+    pages = _card(
+        _line("姓名张伟明", 40),
+        _line("民族汉", 100, x=300),  # 性别 男 not detected: an isolated character
+        _line("住址湖北省荆门市东宝区", 220),
+        _line("公民身份号码", 440),
+        _line(VALID, 440, x=300),
+    )
+    fields = EXTRACTOR.extract_layout(Layout(pages))
+    assert fields["id_number"].value == VALID
+    assert fields["sex"].value == "男" and fields["sex"].derived == "id_number"
+    assert fields["birth_date"].value == "1985-03-12" and fields["birth_date"].derived == "id_number"
+    assert fields["sex"].confidence < fields["id_number"].confidence
+    assert fields["sex"].box == fields["id_number"].box
+
+
+def test_a_read_sex_is_kept_and_a_disagreeing_one_stays_a_finding() -> None:
+    pages = _card(
+        _line("姓名张伟明", 40),
+        _line("性别女民族汉", 100),
+        _line("出生1985年3月12日", 160),
+        _line("公民身份号码", 440),
+        _line(VALID, 440, x=300),
+    )
+    fields = EXTRACTOR.extract_layout(Layout(pages))
+    assert fields["sex"].value == "女" and fields["sex"].derived is None
+    doc = id_front()
+    doc.fields["sex"] = fields["sex"]
+    [f] = list(checks.card_inconsistent(ctx(doc)))
+    assert f.code == "identity.card_inconsistent" and f.field == "sex"
+
+
+def test_nothing_is_derived_from_a_number_that_is_not_fully_read() -> None:
+    pages = _card(_line("姓名张伟明", 40), _line("公民身份号码", 440), _line(VALID[:11], 440, x=300))
+    fields = EXTRACTOR.extract_layout(Layout(pages))
+    assert "sex" not in fields and "birth_date" not in fields
+
+
+def test_a_partly_covered_number_is_doubt_never_invalid() -> None:
+    for fragment in (VALID[:12], VALID[:17], VALID[:9] + "复印无效" + VALID[13:], VALID + "3"):
+        flags = list(checks.id_number_invalid(ctx(id_front(id_number=fragment))))
+        assert [(f.code, f.severity) for f in flags] == [("document.fields_missing", Severity.WARNING)], (
+            fragment
+        )
+        assert flags[0].field == "id_number" and fragment not in (flags[0].reason or "")
+
+
+def test_a_low_confidence_bad_number_is_doubt_not_invalid() -> None:
+    bad = VALID[:-1] + ("2" if VALID[-1] != "2" else "4")
+    doc = id_front()
+    doc.fields["id_number"] = fv(bad, conf=0.6)
+    # fields_missing already says the number is doubtful: no second flag, and never "invalid"
+    assert list(checks.id_number_invalid(ctx(doc))) == []
+    assert [f.code for f in checks.fields_missing(ctx(doc))] == ["document.fields_missing"]
+
+
+def test_a_fully_read_number_with_a_bad_check_digit_is_still_invalid() -> None:
+    bad = VALID[:-1] + ("2" if VALID[-1] != "2" else "4")
+    [f] = list(checks.id_number_invalid(ctx(id_front(id_number=bad))))
+    assert f.code == "identity.id_number_invalid" and f.severity == Severity.BLOCKER

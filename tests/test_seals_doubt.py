@@ -1,0 +1,76 @@
+"""Absence of a seal is a fact only on a good page with no red seal-like mark at all: a red mark that
+is not recognised as a seal, or a page too poor to tell, is doubt (warning -> review) with its reason."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from pipeline.codes import DocType, Severity
+from tests.test_quality_checks import _ctx, _no_ring, page
+from tests.test_quality_render import glare
+from validators.seals import official_seals
+from validators.support.seal_rings import document_hull, seal_like_marks
+
+
+def _broken_seal(image: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+    """A badly stamped seal: less than half of its ring inked, some ink inside."""
+    im = Image.fromarray(image.copy())
+    d = ImageDraw.Draw(im)
+    d.arc(box, 150, 330, fill=(200, 35, 40), width=5)
+    x0, y0, x1, y1 = box
+    cx, cy = (x0 + x1) // 2, (y0 + y1) // 2
+    d.regular_polygon((cx, cy, (x1 - x0) // 8), 5, fill=(200, 35, 40))
+    return np.asarray(im)
+
+
+def test_no_red_mark_on_a_good_page_is_still_a_blocker(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _no_ring(monkeypatch)
+    r = page(6, seals=0, red_title=True, red_table=True, red_box=True)
+    ctx = _ctx(r.image, r.lines, DocType.REFERRAL_SLIP, tmp_home=str(tmp_path))
+    flags = list(official_seals(ctx))
+    assert [(f.code, f.severity) for f in flags] == [("seal.missing", Severity.BLOCKER)]
+
+
+def test_a_red_mark_not_recognised_as_a_seal_is_doubt(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _no_ring(monkeypatch)
+    r = page(6, seals=0, red_title=True, red_table=True)
+    img = _broken_seal(r.image, (330, 520, 450, 640))
+    ctx = _ctx(img, r.lines, DocType.REFERRAL_SLIP, tmp_home=str(tmp_path))
+    flags = list(official_seals(ctx))
+    assert [(f.code, f.severity) for f in flags] == [("seal.missing", Severity.WARNING)]
+    assert "红色印迹" in flags[0].reason
+    ev = flags[0].evidence[0]
+    assert ev.box is not None and ev.box[0] <= 390 <= ev.box[2] and ev.box[1] <= 580 <= ev.box[3]
+    assert ctx.quality.model_dump()["seal_unverified"] == "red_mark"
+
+
+def test_a_page_too_poor_to_tell_is_doubt_with_the_reason(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _no_ring(monkeypatch)
+    r = page(6, seals=1, red_title=True)
+    washed = glare(r.image, (0.62, 0.6), 0.2)  # the glare sits on the seal
+    ctx = _ctx(washed, r.lines, DocType.REFERRAL_SLIP, tmp_home=str(tmp_path))
+    flags = list(official_seals(ctx))
+    assert [(f.code, f.severity) for f in flags] == [("seal.missing", Severity.WARNING)]
+    assert "反光" in flags[0].reason
+    assert ctx.quality.model_dump()["seal_unverified"] == "glare"
+
+
+def test_seal_like_marks_ignore_titles_rules_and_boxes() -> None:
+    from validators.support import imaging
+
+    r = page(6, seals=0, red_title=True, red_table=True, red_box=True, red_handwriting=True)
+    side = min(r.image.shape[:2])
+    assert seal_like_marks(imaging.red_mask(r.image), 0.06 * side, 0.7 * side) == []
+    img = _broken_seal(r.image, (330, 520, 450, 640))
+    marks = seal_like_marks(imaging.red_mask(img), 0.06 * side, 0.7 * side)
+    assert len(marks) == 1
+
+
+def test_document_hull_fills_holes_but_not_the_background() -> None:
+    mask = np.zeros((200, 300), bool)
+    mask[20:180, 30:270] = True
+    mask[60:120, 100:160] = False  # a hole where a seal sits
+    hull = document_hull(mask)
+    assert hull[90, 130] and not hull[5, 5] and not hull[190, 290]
