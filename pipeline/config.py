@@ -22,7 +22,8 @@ class Settings(BaseSettings):
     home: Path = Field(default_factory=_default_home)
 
     # OCR
-    ocr_engine: Literal["rapidocr", "paddle"] = "rapidocr"
+    ocr_engine: Literal["rapidocr", "paddle", "faster-paddle"] = "rapidocr"
+    ocr_model: Literal["tiny", "small"] = "small"  # faster-paddle's model (both bundled in the wheel)
     paddle_det_model_dir: Path | None = None
     paddle_rec_model_dir: Path | None = None
     paddle_cls_model_dir: Path | None = None

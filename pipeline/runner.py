@@ -343,7 +343,9 @@ class CaseRunner:
             materials=materials,
             service=case.service.value,
             region=case.region,
-            engine=f"{self.settings.ocr_engine}; intake {__version__}",
+            engine=f"{self.settings.ocr_engine}"
+            + (f" {self.settings.ocr_model}" if self.settings.ocr_engine == "faster-paddle" else "")
+            + f"; intake {__version__}",
             seconds=time.perf_counter() - t0,
         )
 

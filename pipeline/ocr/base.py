@@ -33,14 +33,14 @@ class OcrEngine(ABC):
         return 0
 
 
-_engines: dict[tuple[str, int], OcrEngine] = {}
+_engines: dict[tuple[str, str, int], OcrEngine] = {}
 _lock = threading.Lock()
 
 
 def get_engine(settings: Settings, threads: int | None = None) -> OcrEngine:
     """The process's engine (loaded once)."""
     threads = threads or settings.effective_ocr_threads()
-    key = (settings.ocr_engine, threads)
+    key = (settings.ocr_engine, settings.ocr_model, threads)
     with _lock:
         eng = _engines.get(key)
         if eng is None:
@@ -52,6 +52,10 @@ def get_engine(settings: Settings, threads: int | None = None) -> OcrEngine:
                 from pipeline.ocr.paddle import PaddleOcrEngine
 
                 eng = PaddleOcrEngine(settings)
+            elif settings.ocr_engine == "faster-paddle":
+                from pipeline.ocr.faster_paddle import FasterPaddleEngine
+
+                eng = FasterPaddleEngine(model=settings.ocr_model, threads=threads)
             else:  # pragma: no cover - guarded by Settings' Literal
                 raise OcrEngineError(f"unknown OCR engine {settings.ocr_engine!r}")
             _engines[key] = eng
