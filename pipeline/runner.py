@@ -23,7 +23,7 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from pipeline import __version__
+from pipeline import __version__, timing
 from pipeline.codes import Severity
 from pipeline.config import Settings, get_settings
 from pipeline.ingest import ingest, set_pixel_limits
@@ -87,6 +87,13 @@ def _read_pages(pages: list[Any], settings: Settings) -> list[PageText]:
 
 def process_material(case: Case, ref: MaterialRef, case_dir: Path, settings: Settings) -> MaterialResult:
     """Everything about one material that needs its bytes or pixels. Never raises."""
+    with timing.collect() as acc:
+        res = _process_material(case, ref, case_dir, settings)
+    res.timing = acc
+    return res
+
+
+def _process_material(case: Case, ref: MaterialRef, case_dir: Path, settings: Settings) -> MaterialResult:
     t0 = time.perf_counter()
     load_plugins()
     res = MaterialResult(file=ref.file, declared_type=ref.declared_type)
@@ -103,7 +110,8 @@ def process_material(case: Case, ref: MaterialRef, case_dir: Path, settings: Set
         )
         res.seconds = time.perf_counter() - t0
         return res
-    ing = ingest(path, settings)
+    with timing.stage("ingest"):
+        ing = ingest(path, settings)
     res.sha256, res.kind = ing.sha256, ing.kind
     if ing.error:
         res.flags.append(
@@ -118,7 +126,8 @@ def process_material(case: Case, ref: MaterialRef, case_dir: Path, settings: Set
         res.seconds = time.perf_counter() - t0
         return res
     try:
-        texts = _read_pages(ing.pages, settings)
+        with timing.stage("ocr"):
+            texts = _read_pages(ing.pages, settings)
     except Exception as e:
         log.error("OCR failed on a material: %s", e)
         res.flags.append(_system_flag(ref.file, "ocr", e))
@@ -128,7 +137,8 @@ def process_material(case: Case, ref: MaterialRef, case_dir: Path, settings: Set
     try:
         from extractors.reader import read_document
 
-        document = read_document(texts, ref.declared_type)
+        with timing.stage("read_document"):
+            document = read_document(texts, ref.declared_type)
     except Exception as e:
         log.error("reading the document failed: %s", traceback.format_exc(limit=3))
         res.flags.append(_system_flag(ref.file, "extraction", e))
@@ -138,10 +148,11 @@ def process_material(case: Case, ref: MaterialRef, case_dir: Path, settings: Set
     )
     for check in MATERIAL_CHECKS:
         try:
-            for f in check(ctx):
-                if f.material is None:
-                    f.material = ref.file
-                res.flags.append(f)
+            with timing.stage(f"check.{getattr(check, '__name__', '?')}"):
+                for f in check(ctx):
+                    if f.material is None:
+                        f.material = ref.file
+                    res.flags.append(f)
         except Exception as e:
             log.error(
                 "material check %s failed: %s",
@@ -320,9 +331,13 @@ class CaseRunner:
             enrollment=self._enrollment,
             register=self._register,
         )
+        case_timing: dict[str, float] = {}
         for check in CASE_CHECKS:
             try:
+                t_check = time.perf_counter()
                 flags.extend(check(ctx))
+                name = f"case.{getattr(check, '__name__', '?')}"
+                case_timing[name] = case_timing.get(name, 0.0) + time.perf_counter() - t_check
             except Exception as e:
                 log.error(
                     "case check %s failed: %s",
@@ -347,6 +362,7 @@ class CaseRunner:
             + (f" {self.settings.ocr_model}" if self.settings.ocr_engine == "faster-paddle" else "")
             + f"; intake {__version__}",
             seconds=time.perf_counter() - t0,
+            timing=case_timing,
         )
 
     def run(self, case_dir: Path) -> Report:

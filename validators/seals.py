@@ -24,7 +24,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 from rapidfuzz import fuzz
 
-from pipeline import imaging
+from pipeline import imaging, timing
 from pipeline.codes import DocType, Severity
 from pipeline.models import Box, Evidence, Flag, flag
 from pipeline.registry import MaterialContext, material_check
@@ -191,7 +191,8 @@ def official_seals(ctx: MaterialContext) -> Iterator[Flag]:
                     from pipeline.ocr import get_engine
 
                     engine = get_engine(ctx.settings)
-                text, conf = ring_text(by_index[page].image, seal, engine)
+                with timing.stage("seal.ring_text"):
+                    text, conf = ring_text(by_index[page].image, seal, engine)
                 info["text"] = text
                 info["text_confidence"] = round(conf, 3)
                 if names and text:

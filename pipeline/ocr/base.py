@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pipeline import timing
 from pipeline.config import Settings
 from pipeline.models import OcrLine
 
@@ -181,10 +182,12 @@ def recognize_page(
     if cache:
         hit = cache.get(key)
         if hit is not None:
+            timing.count("ocr_cache_hits")
             return hit
 
     small, scale = _downscale(image, settings.ocr_max_side)
-    best_lines = engine.recognize(small)
+    with timing.stage("ocr.recognize"):
+        best_lines = engine.recognize(small)
     best_rot = 0
     best_score = _score(best_lines)
     if not _reads_well(best_lines):
@@ -197,7 +200,9 @@ def recognize_page(
         else:
             candidates = (180,)
         for rot in candidates:
-            lines = engine.recognize(_rotate(small, rot))
+            timing.count("orientation_retries")
+            with timing.stage("ocr.orientation_retries"):
+                lines = engine.recognize(_rotate(small, rot))
             s = _score(lines)
             if s > best_score * 1.05:
                 best_lines, best_rot, best_score = lines, rot, s
