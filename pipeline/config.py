@@ -22,7 +22,8 @@ class Settings(BaseSettings):
     home: Path = Field(default_factory=_default_home)
 
     # OCR
-    ocr_engine: Literal["rapidocr", "paddle", "recorded"] = "rapidocr"
+    ocr_engine: Literal["rapidocr", "faster-paddle", "paddle", "recorded"] = "rapidocr"
+    ocr_model: Literal["tiny", "small"] = "small"  # faster-paddle's model (both bundled in the wheel)
     ocr_recordings: Path | None = None  # the recorded engine's folder; default: samples/ocr of the tree
     paddle_det_model_dir: Path | None = None
     paddle_rec_model_dir: Path | None = None

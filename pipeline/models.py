@@ -314,6 +314,7 @@ class MaterialResult(BaseModel):
     quality: Quality = Field(default_factory=Quality)
     flags: list[Flag] = Field(default_factory=list)
     seconds: float = 0.0
+    timing: dict[str, float] = Field(default_factory=dict)  # stage seconds (pipeline.timing); not in the JSON
 
     def to_json(self) -> dict[str, Any]:
         fields = {k: v.value for k, v in (self.document.fields.items() if self.document else [])}
@@ -351,6 +352,7 @@ class Report(BaseModel):
     region: str | None = None
     engine: str | None = None
     seconds: float = 0.0
+    timing: dict[str, float] = Field(default_factory=dict)  # case-level stage seconds; not in the JSON
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -26,7 +26,7 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from pipeline import __version__
+from pipeline import __version__, timing
 from pipeline.codes import Severity
 from pipeline.config import Settings
 from pipeline.ingest import ingest, set_pixel_limits
@@ -97,6 +97,20 @@ def process_material(
     engine: OcrEngine | None = None,
 ) -> MaterialResult:
     """Everything about one material that needs its bytes or pixels. Never raises."""
+    with timing.collect() as acc:
+        res = _process_material(case, ref, case_dir, settings, registry, engine)
+    res.timing = acc
+    return res
+
+
+def _process_material(
+    case: Case,
+    ref: MaterialRef,
+    case_dir: Path,
+    settings: Settings,
+    registry: Registry,
+    engine: OcrEngine | None,
+) -> MaterialResult:
     t0 = time.perf_counter()
     res = MaterialResult(file=ref.file, declared_type=ref.declared_type)
     path = case_dir / ref.file
@@ -125,7 +139,8 @@ def process_material(
         )
         res.seconds = time.perf_counter() - t0
         return res
-    ing = ingest(path, settings, case_dir=case_dir)
+    with timing.stage("ingest"):
+        ing = ingest(path, settings, case_dir=case_dir)
     res.sha256, res.kind = ing.sha256, ing.kind
     if ing.error:
         res.flags.append(
@@ -140,7 +155,8 @@ def process_material(
         res.seconds = time.perf_counter() - t0
         return res
     try:
-        texts = _read_pages(ing.pages, settings, engine)
+        with timing.stage("ocr"):
+            texts = _read_pages(ing.pages, settings, engine)
     except Exception as e:
         log.error("OCR failed on a material: %s", e)
         res.flags.append(_system_flag(ref.file, "ocr", e))
@@ -148,7 +164,8 @@ def process_material(
         return res
     res.pages = texts
     try:
-        document = registry.read_document(texts, ref.declared_type)
+        with timing.stage("read_document"):
+            document = registry.read_document(texts, ref.declared_type)
     except Exception as e:
         log.error("reading the document failed: %s", traceback.format_exc(limit=3))
         res.flags.append(_system_flag(ref.file, "extraction", e))
@@ -158,10 +175,11 @@ def process_material(
     )
     for check in registry.material_checks:
         try:
-            for f in check(ctx):
-                if f.material is None:
-                    f.material = ref.file
-                res.flags.append(f)
+            with timing.stage(f"check.{getattr(check, '__name__', '?')}"):
+                for f in check(ctx):
+                    if f.material is None:
+                        f.material = ref.file
+                    res.flags.append(f)
         except Exception as e:
             log.error(
                 "material check %s failed: %s",
@@ -333,9 +351,13 @@ class CaseRunner:
             enrollment=self._enrollment,
             register=self._register,
         )
+        case_timing: dict[str, float] = {}
         for check in self.registry.case_checks:
             try:
+                t_check = time.perf_counter()
                 flags.extend(check(ctx))
+                name = f"case.{getattr(check, '__name__', '?')}"
+                case_timing[name] = case_timing.get(name, 0.0) + time.perf_counter() - t_check
             except Exception as e:
                 log.error(
                     "case check %s failed: %s",
@@ -364,8 +386,11 @@ class CaseRunner:
             materials=materials,
             service=case.service.value,
             region=case.region,
-            engine=f"{self.settings.ocr_engine}; intake {__version__}",
+            engine=f"{self.settings.ocr_engine}"
+            + (f" {self.settings.ocr_model}" if self.settings.ocr_engine == "faster-paddle" else "")
+            + f"; intake {__version__}",
             seconds=time.perf_counter() - t0,
+            timing=case_timing,
         )
 
     def run(self, case_dir: Path) -> Report:

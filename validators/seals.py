@@ -27,6 +27,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 from rapidfuzz import fuzz
 
+from pipeline import timing
 from pipeline.codes import DocType, Severity
 from pipeline.models import Box, Evidence, Flag, flag
 from pipeline.plugins import MaterialCheck, MaterialContext
@@ -198,7 +199,8 @@ def official_seals(ctx: MaterialContext) -> Iterator[Flag]:
         info: dict[str, Any] = {"page": page, "box": [round(c, 1) for c in seal.box]}
         if i < rules.read_ring_text:
             try:
-                text, conf = ring_text(by_index[page].image, seal, ctx.ocr_engine())
+                with timing.stage("seal.ring_text"):
+                    text, conf = ring_text(by_index[page].image, seal, ctx.ocr_engine())
                 info["text"] = text
                 info["text_confidence"] = round(conf, 3)
                 if names and text:

@@ -7,10 +7,12 @@ import sqlite3
 import threading
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
+from pipeline import timing
 from pipeline.config import Settings
 from pipeline.errors import TransientError
 from pipeline.models import OcrLine
@@ -30,36 +32,58 @@ class OcrEngine(ABC):
     def recognize(self, image: np.ndarray) -> list[OcrLine]:
         """Read an RGB uint8 image; polygons in that image's pixel coordinates."""
 
-    def detect_orientation(self, image: np.ndarray) -> int:  # pragma: no cover - optional
-        return 0
+
+def _rapidocr(settings: Settings, threads: int) -> OcrEngine:
+    from pipeline.ocr.rapid import RapidOcrEngine
+
+    return RapidOcrEngine(threads=threads)
 
 
-_engines: dict[tuple[str, int], OcrEngine] = {}
+def _faster_paddle(settings: Settings, threads: int) -> OcrEngine:
+    from pipeline.ocr.faster_paddle import FasterPaddleEngine
+
+    return FasterPaddleEngine(model=settings.ocr_model, threads=threads)
+
+
+def _paddle(settings: Settings, threads: int) -> OcrEngine:
+    from pipeline.ocr.paddle import PaddleOcrEngine
+
+    return PaddleOcrEngine(settings)
+
+
+def _recorded(settings: Settings, threads: int) -> OcrEngine:
+    from pipeline.ocr.recorded import RecordedOcrEngine
+
+    return RecordedOcrEngine(settings.ocr_recordings)
+
+
+#: The engines ``INTAKE_OCR_ENGINE`` can name: adding one is a module and a line here.
+ENGINES: dict[str, Callable[[Settings, int], OcrEngine]] = {
+    "rapidocr": _rapidocr,
+    "faster-paddle": _faster_paddle,
+    "paddle": _paddle,
+    "recorded": _recorded,
+}
+
+_engines: dict[tuple[str, str, int], OcrEngine] = {}
 _lock = threading.Lock()
+
+
+def _key(settings: Settings, threads: int) -> tuple[str, str, int]:
+    return (settings.ocr_engine, settings.ocr_model, threads)
 
 
 def get_engine(settings: Settings, threads: int | None = None) -> OcrEngine:
     """The process's engine (loaded once)."""
     threads = threads or settings.effective_ocr_threads()
-    key = (settings.ocr_engine, threads)
+    key = _key(settings, threads)
     with _lock:
         eng = _engines.get(key)
         if eng is None:
-            if settings.ocr_engine == "rapidocr":
-                from pipeline.ocr.rapid import RapidOcrEngine
-
-                eng = RapidOcrEngine(threads=threads)
-            elif settings.ocr_engine == "paddle":
-                from pipeline.ocr.paddle import PaddleOcrEngine
-
-                eng = PaddleOcrEngine(settings)
-            elif settings.ocr_engine == "recorded":
-                from pipeline.ocr.recorded import RecordedOcrEngine
-
-                eng = RecordedOcrEngine(settings.ocr_recordings)
-            else:  # pragma: no cover - guarded by Settings' Literal
+            factory = ENGINES.get(settings.ocr_engine)
+            if factory is None:  # pragma: no cover - guarded by Settings' Literal
                 raise OcrEngineError(f"unknown OCR engine {settings.ocr_engine!r}")
-            _engines[key] = eng
+            eng = _engines[key] = factory(settings, threads)
     return eng
 
 
@@ -67,7 +91,7 @@ def install_engine(settings: Settings, engine: OcrEngine, threads: int | None = 
     """Make ``get_engine(settings)`` return ``engine`` in this process (``record-ocr`` wraps the real one)."""
     threads = threads or settings.effective_ocr_threads()
     with _lock:
-        _engines[(settings.ocr_engine, threads)] = engine
+        _engines[_key(settings, threads)] = engine
 
 
 class OcrCache:
@@ -229,10 +253,12 @@ def recognize_page(
     if cache:
         hit = cache.get(key)
         if hit is not None:
+            timing.count("ocr_cache_hits")
             return hit
 
     small, scale = _downscale(image, settings.ocr_max_side)
-    best_lines = engine.recognize(small)
+    with timing.stage("ocr.recognize"):
+        best_lines = engine.recognize(small)
     best_rot = 0
     best_score = _score(best_lines)
     if not _reads_well(best_lines):
@@ -245,7 +271,9 @@ def recognize_page(
         else:
             candidates = (180,)
         for rot in candidates:
-            lines = engine.recognize(_rotate(small, rot))
+            timing.count("orientation_retries")
+            with timing.stage("ocr.orientation_retries"):
+                lines = engine.recognize(_rotate(small, rot))
             s = _score(lines)
             if s > best_score * 1.05:
                 best_lines, best_rot, best_score = lines, rot, s

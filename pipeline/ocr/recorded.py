@@ -118,9 +118,6 @@ class RecordingOcrEngine(OcrEngine):
             self._calls[image_key(image)] = entry
         return lines
 
-    def detect_orientation(self, image: np.ndarray) -> int:  # pragma: no cover - passthrough
-        return self.real.detect_orientation(image)
-
     def take(self) -> dict[str, dict[str, Any]]:
         """The calls noted since the last ``take`` (and forget them)."""
         with self._lock:
