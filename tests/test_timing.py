@@ -39,6 +39,8 @@ def test_material_carries_its_stage_seconds(tmp_path: Path) -> None:
     assert t["ocr"] >= t["ocr.recognize"] > 0
     assert sum(v for k, v in t.items() if not k.startswith(("n_", "ocr.", "seal."))) <= res.seconds + 0.05
     assert "timing" not in json.dumps(res.to_json())
-    again = process_material(case, ref, CASE, settings, build_registry())  # the OCR cache answers the second time
+    again = process_material(
+        case, ref, CASE, settings, build_registry()
+    )  # the OCR cache answers the second time
     assert again.timing.get("n_ocr_cache_hits") == 1
     assert "ocr.recognize" not in again.timing
