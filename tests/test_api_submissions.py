@@ -144,6 +144,8 @@ def test_request_problems_share_one_shape(env) -> None:
         422,
     )
     assert "callback_url" in body["detail"]
+    api = c.app.state.api  # type: ignore[attr-defined]
+    assert list(api.incoming.iterdir()) == []  # staging folders removed on every refusal
 
 
 def test_a_path_is_reduced_to_its_base_name(env) -> None:
