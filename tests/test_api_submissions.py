@@ -76,6 +76,13 @@ def test_readme_curl_shape_case_as_file_part_then_status_then_report(env, tmp_pa
     alone = c.get(f"/v1/submissions/{sub['id']}/report", headers=h)
     assert alone.status_code == 200 and alone.json() == report
     assert set(alone.json()) >= {"case_id", "decision", "flags", "materials"}
+    # exactly what intake check --json prints for the same folder (no null keys added by the API)
+    from pipeline.runner import CaseRunner
+
+    api = c.app.state.api  # type: ignore[attr-defined]
+    with CaseRunner(api.settings, pool=False) as runner:
+        direct = runner.run(api.submissions / sub["id"]).to_json()
+    assert {**report, "seconds": 0} == {**direct, "seconds": 0}
 
 
 def test_case_as_form_field_and_wait_answers_200_when_done(env) -> None:

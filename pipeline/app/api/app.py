@@ -170,6 +170,10 @@ def create_app(
     settings = settings or get_settings()
 
     def _default_runner() -> Any:
+        if settings.api_executor == "prefect":
+            from pipeline.app.api.executors import PrefectExecutor
+
+            return PrefectExecutor(settings)
         from pipeline.runner import CaseRunner
 
         return CaseRunner(settings, enrollment=enrollment, pool=pool)
@@ -413,6 +417,7 @@ def create_app(
         "/v1/submissions",
         status_code=202,
         response_model=SubmissionStatus,
+        response_model_exclude_unset=True,  # the report exactly as intake check --json prints it
         tags=["submissions"],
         summary="Submit a case (202, then poll or be called back)",
         responses={
@@ -522,6 +527,7 @@ def create_app(
     @app.get(
         "/v1/submissions/{submission_id}",
         response_model=SubmissionStatus,
+        response_model_exclude_unset=True,  # the report exactly as intake check --json prints it
         tags=["submissions"],
         summary="A submission's status, and its report once done",
         responses=problem_responses(401, 403, 404, 422),
@@ -536,6 +542,7 @@ def create_app(
     @app.get(
         "/v1/submissions/{submission_id}/report",
         response_model=Report,
+        response_model_exclude_unset=True,
         tags=["submissions"],
         summary="The report alone (409 while the submission is not done)",
         responses=problem_responses(401, 403, 404, 409, 422),
