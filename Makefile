@@ -28,12 +28,13 @@ $(STAMP): pyproject.toml
 
 demo: setup
 	@mkdir -p build
-	$(BIN)/intake batch samples/cases --out build/demo.jsonl --table
+	$(BIN)/intake batch samples/cases --enrollment samples/enrollment.csv --out build/demo.jsonl --table
 	@echo "reports: build/demo.jsonl"
 
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 typecheck: setup
 	$(BIN)/mypy pipeline extractors validators flows samples

@@ -149,15 +149,15 @@ async def _run(args: argparse.Namespace, base: str, key: str, tmp: Path) -> dict
 def _baseline(kind: str, tmp: Path, workers: int, runs: int = 3) -> float:
     """Median seconds of CaseRunner.run on the same case, in-process, warm (one untimed run first):
     the service time without the API, measured in the same run as the peer of the API's latency."""
+    from pipeline.app.wiring import build_runner
     from pipeline.config import Settings
-    from pipeline.runner import CaseRunner
 
     folder = tmp / "baseline-case"
     folder.mkdir()
     for field, (name, data, *_) in _case_parts(kind, tmp, 0):
         (folder / ("case.json" if field == "case" else name)).write_bytes(data)
     settings = Settings(home=tmp / "baseline-home", workers=workers)
-    with CaseRunner(settings, pool=settings.effective_workers() > 1) as runner:
+    with build_runner(settings, pool=settings.effective_workers() > 1) as runner:
         runner.run(folder)
         times = []
         for _ in range(runs):
@@ -200,7 +200,7 @@ def main() -> None:
         }
         _, key, _ = open_cases(Settings(home=home)).add_client("bench")
         log = (tmp / "server.log").open("wb")
-        cmd = [sys.executable, "-c", "from pipeline.cli import app; app()", "serve", "--port", str(port)]
+        cmd = [sys.executable, "-c", "from pipeline.app.cli import app; app()", "serve", "--port", str(port)]
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=log)
         base = f"http://127.0.0.1:{port}"
         try:

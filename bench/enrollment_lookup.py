@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import text
 
 from pipeline.config import Settings
-from pipeline.enrollment import EnrollmentStore, EnrollmentUnavailable, close_all, open_store
+from pipeline.stores.enrollment import EnrollmentStore, EnrollmentUnavailable, close_all, open_store
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 REGIONS = ("650102", "650103", "650104", "420802", "420804", "330903", "110105", "440106")

@@ -39,16 +39,15 @@ DATE = "2026-11-25"
 
 
 def child_plain(cases: Path, out: Path) -> dict[str, float]:
+    from pipeline.app.wiring import build_runner
     from pipeline.config import get_settings
     from pipeline.models import CaseError
-    from pipeline.registry import load_plugins
-    from pipeline.runner import CaseRunner, broken_case_report, find_cases
+    from pipeline.runner import broken_case_report, find_cases
 
-    load_plugins()
     dirs = find_cases(cases)
     t0 = time.perf_counter()
     n = 0
-    with CaseRunner(get_settings()) as runner, out.open("w", encoding="utf-8") as sink:
+    with build_runner(get_settings()) as runner, out.open("w", encoding="utf-8") as sink:
         for case_dir, result in runner.run_many(dirs):
             line = broken_case_report(case_dir, result) if isinstance(result, CaseError) else result.to_json()
             sink.write(json.dumps(line, ensure_ascii=False) + "\n")
@@ -60,9 +59,7 @@ def child_prefect(root: Path, concurrency: int) -> dict[str, float]:
     os.environ["INTAKE_STORAGE"] = "local"
     os.environ["INTAKE_STORAGE_ROOT"] = str(root)
     from flows.intake_flows import nightly_batch
-    from pipeline.registry import load_plugins
 
-    load_plugins()
     nightly_batch(prefix="warmup-nothing-here/")  # starts the temporary server, warms the engine
     t0 = time.perf_counter()
     summary = nightly_batch(prefix="incoming/", concurrency=concurrency)

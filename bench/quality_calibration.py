@@ -40,7 +40,7 @@ if str(ROOT) not in sys.path:
 from pipeline.codes import DocType  # noqa: E402
 from pipeline.config import get_settings  # noqa: E402
 from pipeline.models import Case, Document, MaterialRef, Page, PageText  # noqa: E402
-from pipeline.registry import MaterialContext  # noqa: E402
+from pipeline.plugins import MaterialContext  # noqa: E402
 
 FAULT_CODE = {
     "blur": "image.blurry",

@@ -15,8 +15,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, Field
 
-from extractors import _text as T
 from extractors._layout import Layout, Row, Span, _fuzzy_find
+from pipeline import text as T
 from pipeline.codes import DOC_FIELDS, DocType
 from pipeline.models import FieldValue, PageText
 
@@ -358,9 +358,6 @@ class SpecExtractor:
 
     # ------------------------------------------------------------------ detection
 
-    def detect(self, pages: list[PageText]) -> float:
-        return self.detect_layout(Layout(pages), pages)
-
     def detect_layout(self, layout: Layout, pages: Sequence[PageText]) -> float:
         s = self.spec
         title = max((_title_strength(layout, t) for t in s.titles), default=0.0)
@@ -380,9 +377,6 @@ class SpecExtractor:
         return 0.0
 
     # ------------------------------------------------------------------ extraction
-
-    def extract(self, pages: list[PageText]) -> dict[str, FieldValue]:
-        return self.extract_layout(Layout(pages))
 
     def extract_layout(self, layout: Layout) -> dict[str, FieldValue]:
         out: dict[str, FieldValue] = {}

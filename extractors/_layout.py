@@ -14,8 +14,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from extractors._text import compact, norm
 from pipeline.models import Box, FieldValue, OcrLine, PageText
+from pipeline.text import compact, norm
 
 _SKIP_LEAD = set(":;,.-_|()[]/、 ")
 

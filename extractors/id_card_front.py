@@ -5,12 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from extractors import _text as T
 from extractors._base import ETHNICITIES, SpecExtractor, _parse_ethnicity
 from extractors._layout import Layout
-from pipeline.codes import DocType
+from pipeline import text as T
 from pipeline.models import FieldValue, PageText
-from pipeline.registry import register_extractor
 
 _ID_RE = re.compile(r"[0-9OlIZSB]{17}[0-9XxOlIZSB]")
 _ID_ALONE = re.compile(r"[0-9]{17}[0-9Xx]")
@@ -61,6 +59,3 @@ class IdCardFront(SpecExtractor):
             v = T.normalize_id_number(idn.value)
             if v:
                 idn.value = v
-
-
-EXTRACTOR = register_extractor(IdCardFront(DocType.ID_CARD_FRONT))

@@ -5,12 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from extractors import _text as T
 from extractors._base import SpecExtractor
 from extractors._layout import Layout
-from pipeline.codes import DocType
+from pipeline import text as T
 from pipeline.models import FieldValue, PageText
-from pipeline.registry import register_extractor
 
 
 class MedicalInvoice(SpecExtractor):
@@ -41,6 +39,3 @@ class MedicalInvoice(SpecExtractor):
                     if v:
                         fields["total_amount"] = layout.span_of(row, m.start(), m.end()).field(v, 0.85)
                         break
-
-
-EXTRACTOR = register_extractor(MedicalInvoice(DocType.MEDICAL_INVOICE))

@@ -6,16 +6,13 @@ no OCR), so it is fast.
 
 from __future__ import annotations
 
-import importlib
 import logging
-import pkgutil
 from dataclasses import dataclass
 
-import extractors
+from extractors import build_extractors
 from extractors._layout import Layout
 from pipeline.codes import DocType
 from pipeline.models import Document, PageText
-from pipeline.registry import EXTRACTORS, Extractor
 
 log = logging.getLogger(__name__)
 
@@ -23,18 +20,6 @@ log = logging.getLogger(__name__)
 UNKNOWN_THRESHOLD = 0.3
 #: a declared type whose score is this close to the best one is taken (the citizen is usually right)
 DECLARED_MARGIN = 0.05
-
-_loaded = False
-
-
-def _load() -> None:
-    global _loaded
-    if _loaded:
-        return
-    for mod in pkgutil.iter_modules(extractors.__path__):
-        if not mod.name.startswith("_") and mod.name != "reader":
-            importlib.import_module(f"extractors.{mod.name}")
-    _loaded = True
 
 
 @dataclass
@@ -44,25 +29,17 @@ class Classification:
     scores: dict[DocType, float]
 
 
-def _detect(ex: Extractor, layout: Layout, pages: list[PageText]) -> float:
-    fn = getattr(ex, "detect_layout", None)
-    if fn is not None:
-        return float(fn(layout, pages))
-    return float(ex.detect(pages))
-
-
 def classify(
     pages: list[PageText], declared_type: DocType | None = None, layout: Layout | None = None
 ) -> Classification:
     """The best-fitting document type with a confidence (0..1)."""
-    _load()
     layout = layout or Layout(pages)
     if not layout.rows:
         return Classification(DocType.UNKNOWN, 0.0, {})
     scores: dict[DocType, float] = {}
-    for t, ex in EXTRACTORS.items():
+    for t, ex in build_extractors().items():
         try:
-            scores[t] = _detect(ex, layout, pages)
+            scores[t] = float(ex.detect_layout(layout, pages))
         except Exception:  # a broken detector never loses the material
             log.exception("detector for %s failed", t)
             scores[t] = 0.0
@@ -91,10 +68,9 @@ def read_document(pages: list[PageText], declared_type: DocType | None = None) -
     cls = classify(pages, declared_type, layout)
     if cls.type == DocType.UNKNOWN:
         return Document(type=DocType.UNKNOWN, confidence=cls.confidence, fields={})
-    ex = EXTRACTORS[cls.type]
+    ex = build_extractors()[cls.type]
     try:
-        fn = getattr(ex, "extract_layout", None)
-        fields = fn(layout) if fn is not None else ex.extract(pages)
+        fields = ex.extract_layout(layout)
     except Exception:
         log.exception("extractor for %s failed", cls.type)
         fields = {}

@@ -19,9 +19,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from flows.storage import CaseStorage, StorageError, fingerprint_dir, get_storage
 from pipeline.config import Settings, get_settings
+from pipeline.errors import TransientError
 from pipeline.pii import redact
-from pipeline.storage import CaseStorage, StorageError, TransientStorageError, fingerprint_dir, get_storage
 
 #: a case runner: a case folder in, a Report (``.to_json()``, ``.decision``, ``.flags``) out
 RunFn = Callable[[Path], Any]
@@ -44,19 +45,19 @@ class InjectedCrash(RuntimeError):
 
 
 def retryable_errors() -> tuple[type[BaseException], ...]:
-    """Errors worth a retry: storage hiccups, database connection trouble, OCR engine failures,
-    a worker process that died."""
-    errs: list[type[BaseException]] = [TransientStorageError, BrokenProcessPool, TimeoutError]
-    with contextlib.suppress(ImportError):
-        from sqlalchemy.exc import DisconnectionError, OperationalError
-        from sqlalchemy.exc import TimeoutError as PoolTimeout
+    """Errors worth a retry: the project's transient errors (storage, database, OCR engine), a database
+    connection dropped under SQLAlchemy, a worker process that died, a timeout."""
+    from sqlalchemy.exc import DisconnectionError, OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-        errs += [OperationalError, DisconnectionError, PoolTimeout]
-    with contextlib.suppress(ImportError):
-        from pipeline.ocr.base import OcrEngineError
-
-        errs.append(OcrEngineError)
-    return tuple(errs)
+    return (
+        TransientError,
+        BrokenProcessPool,
+        TimeoutError,
+        OperationalError,
+        DisconnectionError,
+        PoolTimeout,
+    )
 
 
 def is_retryable(exc: BaseException | None) -> bool:
@@ -227,14 +228,14 @@ def current_storage(settings: Settings | None = None) -> CaseStorage:
 def shared_runner(settings: Settings | None = None, enrollment: str | None = None) -> RunFn:
     """One :class:`pipeline.runner.CaseRunner` per process and configuration (worker pool and stores
     reused across cases; on a Dask worker it lives as long as the worker)."""
-    from pipeline.runner import CaseRunner
+    from pipeline.app.wiring import build_runner
 
     s = settings or get_settings()
     ident = (s.model_dump_json(), enrollment)
     with _lock:
         runner = _runners.get(ident)
         if runner is None:
-            runner = _runners[ident] = CaseRunner(s, enrollment=enrollment)
+            runner = _runners[ident] = build_runner(s, enrollment=enrollment)
     return runner.run  # type: ignore[no-any-return]
 
 
@@ -249,7 +250,7 @@ def close_runners() -> None:
 
 def single_case_runner(settings: Settings | None = None, enrollment: str | None = None) -> RunFn:
     """The CLI's ``check`` path: a fresh runner for one case."""
-    from pipeline.runner import run_case
+    from pipeline.app.wiring import run_case
 
     s = settings or get_settings()
     return lambda case_dir: run_case(case_dir, s, enrollment=enrollment)

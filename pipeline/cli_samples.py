@@ -27,7 +27,7 @@ def generate(
     only: Annotated[list[str] | None, typer.Option("--only", help="Case keys to build (repeatable).")] = None,
 ) -> None:
     """Render the labelled sample corpus: case.json + materials + expected.json per case, and enrollment.csv."""
-    from samples.generator.corpus import build_corpus
+    from samples.generator.build import build_corpus
 
     t0 = time.time()
     built = build_corpus(out, seed, set(only) if only else None)

@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     paddle_cls_model_dir: Path | None = None
     ocr_max_side: int = 2000  # large photos are downscaled to this before detection
     ocr_cache: bool = True
+    ocr_cache_days: float = 30.0  # OCR cache entries older than this are neither used nor kept; 0 = keep
     ocr_threads: int = 0  # onnxruntime threads per worker; 0 = cores // workers
 
     # parallelism
@@ -39,6 +40,18 @@ class Settings(BaseSettings):
     max_pages: int = 40
     pdf_dpi: int = 200
     min_text_chars: int = 8  # a PDF page with fewer extractable characters is treated as scanned
+    # bounds per material (issue 16): decoded pages are reduced to max_page_pixels; an image whose
+    # header announces more than max_decode_bytes of pixels is refused (JPEGs are decoded smaller)
+    max_page_pixels: int = 24_000_000
+    max_decode_bytes: int = 320 * 1024 * 1024
+    # PDFs: streams inflated and counted before parsing; parse + render in a child process with a
+    # memory and a time limit
+    pdf_max_stream_bytes: int = 16 * 1024 * 1024
+    pdf_max_inflated_bytes: int = 64 * 1024 * 1024
+    pdf_max_objects: int = 200_000
+    pdf_timeout: float = 20.0  # seconds per PDF
+    pdf_max_memory_mb: int = 768
+    pdf_isolate: bool = True
 
     # stores
     enrollment_url: str | None = None  # sqlite:///..., postgresql://..., or a CSV path

@@ -293,9 +293,9 @@ class _Run:
         self.enrollment = enrollment
         self.runner: Any = None
         try:
-            from pipeline.runner import CaseRunner
+            from pipeline.app.wiring import build_runner
 
-            self.runner = CaseRunner(settings, enrollment=enrollment, pool=settings.effective_workers() > 1)
+            self.runner = build_runner(settings, enrollment=enrollment, pool=settings.effective_workers() > 1)
         except ImportError:
             self.runner = None
 
@@ -303,7 +303,7 @@ class _Run:
         if self.runner is not None:
             report = self.runner.run(case_dir)
         else:
-            from pipeline.runner import run_case
+            from pipeline.app.wiring import run_case
 
             report = run_case(case_dir, self.settings, enrollment=self.enrollment)
         return report.to_json()  # type: ignore[no-any-return]

@@ -16,11 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image, ImageFile, ImageOps
 from pydantic import BaseModel, ConfigDict, Field
 
 from pipeline.config import Settings
+from pipeline.ingest_limits import LimitExceeded, decoded_bytes, prescan_pdf, run_bounded
 from pipeline.models import OcrLine, Page
+from pipeline.safety import Refused, jpeg_incomplete, read_inside
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +75,7 @@ def _describe(kind: str | None, head: bytes) -> str:
 def set_pixel_limits(settings: Settings) -> None:
     """Pillow's decompression-bomb guard as an error at our limit (call in every worker process)."""
     Image.MAX_IMAGE_PIXELS = settings.max_pixels
+    ImageFile.LOAD_TRUNCATED_IMAGES = False  # a cut body is unreadable, never a grey page
     warnings.simplefilter("error", Image.DecompressionBombWarning)
 
 
@@ -116,9 +119,11 @@ def _image_pages(data: bytes, kind: str, settings: Settings, result: IngestResul
                 raise ValueError(
                     f"image of {im.width}x{im.height} pixels exceeds the limit of {settings.max_pixels:,}"
                 )
+            _bound_decode(im, kind, settings)
             im.load()
             frame = ImageOps.exif_transpose(im) if i == 0 else im.copy()
-            rgb = to_rgb(frame if frame is not None else im)
+            rgb = _fit(to_rgb(frame if frame is not None else im), settings.max_page_pixels)
+            del frame
             arr = np.asarray(rgb, dtype=np.uint8)
             dpi = im.info.get("dpi")
             pages.append(
@@ -136,6 +141,31 @@ def _image_pages(data: bytes, kind: str, settings: Settings, result: IngestResul
     return pages
 
 
+def _bound_decode(im: Image.Image, kind: str, settings: Settings) -> None:
+    """Bound the memory of decoding from the header: a JPEG over the page budget is decoded at a
+    smaller scale by libjpeg; anything else whose pixels would need too much memory is refused."""
+    w, h = im.size
+    if kind == "jpeg" and w * h > settings.max_page_pixels:
+        f = (settings.max_page_pixels / (w * h)) ** 0.5
+        im.draft("RGB", (max(1, int(w * f)), max(1, int(h * f))))
+        w, h = im.size
+    need = decoded_bytes(w, h, im.mode)
+    if need > settings.max_decode_bytes:
+        raise ValueError(
+            f"decoding the {w}x{h} {im.mode} image needs {need / 2**20:,.0f} MB, "
+            f"more than the limit of {settings.max_decode_bytes / 2**20:,.0f} MB"
+        )
+
+
+def _fit(im: Image.Image, max_pixels: int) -> Image.Image:
+    """``im`` reduced (box filter) so that it has at most ``max_pixels`` pixels."""
+    w, h = im.size
+    if w * h <= max_pixels:
+        return im
+    f = (max_pixels / (w * h)) ** 0.5
+    return im.resize((max(1, int(w * f)), max(1, int(h * f))), Image.Resampling.BOX)
+
+
 def _pdf_text_lines(page: Any, scale: float) -> list[OcrLine]:
     lines: list[OcrLine] = []
     for tl in page.extract_text_lines(layout=False, strip=True, return_chars=False):
@@ -149,12 +179,31 @@ def _pdf_text_lines(page: Any, scale: float) -> list[OcrLine]:
     return lines
 
 
-def _pdf_pages(path: Path, settings: Settings, result: IngestResult) -> list[Page]:
+def _pdf_pages(data: bytes, settings: Settings) -> list[Page]:
+    """Pages of a PDF, bounded: streams checked before parsing, then parsed in a child process
+    with a memory and a time limit (``pipeline.ingest_limits``)."""
+    reason = prescan_pdf(
+        data,
+        max_stream=settings.pdf_max_stream_bytes,
+        max_total=settings.pdf_max_inflated_bytes,
+        max_image=settings.max_pixels * 4,
+        max_objects=settings.pdf_max_objects,
+    )
+    if reason:
+        raise LimitExceeded(reason)
+    if not settings.pdf_isolate:
+        return _pdf_pages_here(data, settings)
+    return run_bounded(
+        _pdf_pages_here, (data, settings), timeout=settings.pdf_timeout, memory_mb=settings.pdf_max_memory_mb
+    )
+
+
+def _pdf_pages_here(data: bytes, settings: Settings) -> list[Page]:
     import pdfplumber
     import pypdfium2 as pdfium
 
     try:
-        pdf = pdfplumber.open(str(path))
+        pdf = pdfplumber.open(io.BytesIO(data))
     except Exception as e:  # PdfminerException, PDFPasswordIncorrect, PSEOF, ...
         raise ValueError(_pdf_reason(e)) from None
     pages: list[Page] = []
@@ -168,15 +217,16 @@ def _pdf_pages(path: Path, settings: Settings, result: IngestResult) -> list[Pag
         if n > settings.max_pages:
             raise ValueError(f"the PDF has {n} pages, more than the limit of {settings.max_pages}")
         try:
-            doc = pdfium.PdfDocument(str(path))
+            doc = pdfium.PdfDocument(data)
         except Exception as e:
             raise ValueError(_pdf_reason(e)) from None
         try:
             for i, pl_page in enumerate(pdf.pages):
                 w_pt, h_pt = float(pl_page.width), float(pl_page.height)
                 scale = settings.pdf_dpi / 72.0
-                if w_pt * h_pt * scale * scale > settings.max_pixels:
-                    scale = (settings.max_pixels / (w_pt * h_pt)) ** 0.5
+                budget = min(settings.max_pixels, settings.max_page_pixels)
+                if w_pt * h_pt * scale * scale > budget:
+                    scale = (budget / max(w_pt * h_pt, 1.0)) ** 0.5
                 try:
                     text_lines = _pdf_text_lines(pl_page, scale)
                 except Exception as e:
@@ -211,32 +261,54 @@ def _pdf_reason(e: BaseException) -> str:
     return f"the PDF cannot be opened ({name}: {str(cause)[:120]})"
 
 
-def ingest(path: Path, settings: Settings) -> IngestResult:
-    """Read one material into pages. Never raises for bad input; never writes to ``path``."""
+def ingest(path: Path, settings: Settings, case_dir: Path | None = None) -> IngestResult:
+    """Read one material into pages. Never raises for bad input; never writes to ``path``.
+
+    With ``case_dir`` the file is opened inside that folder only: symlinks, FIFOs and devices are
+    refused (``pipeline.safety.read_inside``)."""
     result = IngestResult(file=path.name)
-    try:
-        size = path.stat().st_size
-    except OSError as e:
-        result.error = f"the file cannot be read ({e.strerror})"
-        return result
-    result.size = size
-    if size > settings.max_file_bytes:
-        result.error = f"file of {size:,} bytes exceeds the limit of {settings.max_file_bytes:,}"
-        return result
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        result.error = f"the file cannot be read ({e.strerror})"
-        return result
+    if case_dir is not None:
+        try:
+            data = read_inside(case_dir, path.relative_to(case_dir).as_posix(), settings.max_file_bytes)
+        except Refused as e:
+            result.error = f"refused: {e}"
+            return result
+        except (OSError, ValueError) as e:
+            result.error = f"the file cannot be read ({getattr(e, 'strerror', None) or type(e).__name__})"
+            return result
+        result.size = len(data)
+        if len(data) > settings.max_file_bytes:
+            result.error = f"file of more than {settings.max_file_bytes:,} bytes exceeds the limit"
+            return result
+    else:
+        try:
+            size = path.stat().st_size
+        except OSError as e:
+            result.error = f"the file cannot be read ({e.strerror})"
+            return result
+        result.size = size
+        if size > settings.max_file_bytes:
+            result.error = f"file of {size:,} bytes exceeds the limit of {settings.max_file_bytes:,}"
+            return result
+        try:
+            data = path.read_bytes()
+        except OSError as e:
+            result.error = f"the file cannot be read ({e.strerror})"
+            return result
     result.sha256 = hashlib.sha256(data).hexdigest()
     kind = sniff(data[:1024])
     result.kind = kind
     if kind is None:
         result.error = _describe(kind, data[:1024])
         return result
+    if kind == "jpeg":
+        short = jpeg_incomplete(data)
+        if short:
+            result.error = short
+            return result
     try:
         if kind == "pdf":
-            result.pages = _pdf_pages(path, settings, result)
+            result.pages = _pdf_pages(data, settings)
         else:
             set_pixel_limits(settings)
             result.pages = _image_pages(data, kind, settings, result)

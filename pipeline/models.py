@@ -1,5 +1,7 @@
 """Pydantic models at the edges of every stage.
 
+(``CaseError`` lives in ``pipeline.errors`` and is re-exported here for ``load_case``'s callers.)
+
 Data moves one way: bytes -> pages -> OCR lines -> typed document with fields -> flags -> report.
 """
 
@@ -7,6 +9,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
@@ -14,6 +17,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from pipeline.codes import FLAG_CATEGORIES, Decision, DocType, ServiceCode, Severity
+from pipeline.errors import CaseError
 from pipeline.pii import mask_id, mask_name
 
 # --------------------------------------------------------------------------- the case (case.json)
@@ -82,12 +86,6 @@ class Case(BaseModel):
         return self
 
 
-class CaseError(Exception):
-    """The case folder itself cannot be used (exit code 2)."""
-
-    exit_code = 2
-
-
 def _describe_validation_error(e: ValidationError) -> str:
     # Location and message only: never the input value (it may be personal data).
     parts = []
@@ -99,17 +97,30 @@ def _describe_validation_error(e: ValidationError) -> str:
 
 def load_case(case_dir: Path) -> Case:
     """Parse ``case_dir/case.json`` or raise :class:`CaseError` with one readable line."""
+    from pipeline.safety import MAX_CASE_JSON_BYTES, Refused, loads_case_json, printable, read_inside
+
     path = case_dir / "case.json"
+    shown = printable(str(case_dir))
     if not case_dir.is_dir():
-        raise CaseError(f"not a folder: {case_dir}")
-    if not path.is_file():
-        raise CaseError(f"no case.json in {case_dir}")
+        raise CaseError(f"not a folder: {shown}")
+    if not path.is_file() and not path.is_symlink():
+        raise CaseError(f"no case.json in {shown}")
     try:
-        raw = json.loads(path.read_bytes().decode("utf-8-sig"))
+        data = read_inside(case_dir, "case.json", MAX_CASE_JSON_BYTES)
+    except Refused as e:
+        raise CaseError(f"case.json refused: {e}") from None
+    except OSError as e:
+        raise CaseError(f"case.json cannot be read ({e.strerror or type(e).__name__})") from None
+    if len(data) > MAX_CASE_JSON_BYTES:
+        raise CaseError(f"case.json is larger than {MAX_CASE_JSON_BYTES:,} bytes")
+    try:
+        raw = loads_case_json(data)
     except UnicodeDecodeError as e:
         raise CaseError(f"case.json is not UTF-8: {e.reason} at byte {e.start}") from None
     except json.JSONDecodeError as e:
         raise CaseError(f"case.json is not valid JSON: {e.msg} (line {e.lineno}, column {e.colno})") from None
+    except (ValueError, RecursionError) as e:
+        raise CaseError(f"case.json is not acceptable: {e}") from None
     if not isinstance(raw, dict):
         raise CaseError("case.json must hold a JSON object")
     try:
@@ -196,14 +207,34 @@ class Document(BaseModel):
         f = self.fields.get(name)
         return f.value if f else None
 
+    def date(self, name: str) -> date | None:
+        """A date field as a date (extractors write ISO dates); None when absent or ``long_term``."""
+        from pipeline.text.dates import to_date
+
+        v = self.value(name)
+        return to_date(v) if v and v != "long_term" else None
+
+    def money(self, name: str) -> Decimal | None:
+        """A money field as a Decimal (extractors write ``"0.00"`` strings); None when absent."""
+        from pipeline.text.money import to_decimal
+
+        return to_decimal(self.value(name))
+
 
 class Quality(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    """The contract's four measures, then the project's additions (absent from the report when unset)."""
+
+    model_config = ConfigDict(extra="forbid")
 
     seal_count: int = 0
     blur: float = Field(default=0.0, ge=0.0, le=1.0)
     glare: float = Field(default=0.0, ge=0.0, le=1.0)
     incomplete: bool = False
+    # added by the project
+    photocopy: bool | None = None  # every page colourless
+    seals: list[dict[str, Any]] | None = None  # per seal: page, box, ring text, matches_institution
+    seal_unverified: str | None = None  # why a missing seal could not be judged (glare, blur, ...)
+    qr: dict[str, Any] | None = None  # the e-bill's QR code as read, and whether it matches the print
 
 
 # --------------------------------------------------------------------------- flags and report
@@ -212,6 +243,13 @@ class Quality(BaseModel):
 class Evidence(BaseModel):
     page: int
     box: Box | None = None
+
+
+def evidence_of(fv: FieldValue | None) -> list[Evidence] | None:
+    """Where a field was read, as a flag's evidence; None when unknown."""
+    if fv is None or fv.page is None:
+        return None
+    return [Evidence(page=fv.page, box=fv.box)]
 
 
 class Flag(BaseModel):
@@ -283,7 +321,7 @@ class MaterialResult(BaseModel):
             "declared_type": self.declared_type.value if self.declared_type else None,
             "detected_type": self.detected_type.value,
             "fields": fields,
-            "quality": self.quality.model_dump(mode="json"),
+            "quality": self.quality.model_dump(mode="json", exclude_none=True),
             "type_confidence": round(self.type_confidence, 3),
             "field_confidence": {
                 k: round(v.confidence, 3) for k, v in (self.document.fields.items() if self.document else [])

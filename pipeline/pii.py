@@ -34,8 +34,12 @@ def redact(text: str) -> str:
 
 class RedactingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
+        from pipeline.safety import printable
+
         msg = record.getMessage()
-        red = redact(msg)
+        # ID numbers masked; control characters (terminal escapes, bidi overrides) from file
+        # names and other input shown as escapes, line breaks of tracebacks kept
+        red = "\n".join(printable(part) for part in redact(msg).split("\n"))
         if red != msg:
             record.msg = red
             record.args = None

@@ -1,5 +1,8 @@
 """The case runner: load the case, read every material (in parallel across processes), run the
-registered extractors and checks, assemble the report and decide.
+reader and the checks of its :class:`~pipeline.plugins.Registry`, assemble the report and decide.
+
+The runner imports no extractor, check or store: the composition root (``pipeline.app.wiring``) gives it
+a registry, the stores and, optionally, an OCR engine.
 
 Stages, in order (each a plain function):
 
@@ -25,7 +28,7 @@ from typing import Any
 
 from pipeline import __version__
 from pipeline.codes import Severity
-from pipeline.config import Settings, get_settings
+from pipeline.config import Settings
 from pipeline.ingest import ingest, set_pixel_limits
 from pipeline.models import (
     Case,
@@ -40,7 +43,9 @@ from pipeline.models import (
     flag,
     load_case,
 )
-from pipeline.registry import CASE_CHECKS, MATERIAL_CHECKS, CaseContext, MaterialContext, load_plugins
+from pipeline.ocr import OcrEngine, get_engine, recognize_page
+from pipeline.plugins import CaseContext, EnrollmentLookup, InvoiceRegister, MaterialContext, Registry
+from pipeline.safety import entry_problem, utf8_name
 
 log = logging.getLogger(__name__)
 
@@ -61,9 +66,7 @@ def _system_flag(material: str | None, step: str, err: BaseException) -> Any:
     )
 
 
-def _read_pages(pages: list[Any], settings: Settings) -> list[PageText]:
-    from pipeline.ocr import recognize_page
-
+def _read_pages(pages: list[Any], settings: Settings, engine: OcrEngine | None = None) -> list[PageText]:
     texts: list[PageText] = []
     for page in pages:
         if page.text_lines is not None:
@@ -77,7 +80,7 @@ def _read_pages(pages: list[Any], settings: Settings) -> list[PageText]:
                 )
             )
             continue
-        lines, rotation = recognize_page(page.image, settings)
+        lines, rotation = recognize_page(page.image, settings, engine)
         w, h = (page.height, page.width) if rotation in (90, 270) else (page.width, page.height)
         texts.append(
             PageText(index=page.index, width=w, height=h, source=page.source, rotation=rotation, lines=lines)
@@ -85,12 +88,31 @@ def _read_pages(pages: list[Any], settings: Settings) -> list[PageText]:
     return texts
 
 
-def process_material(case: Case, ref: MaterialRef, case_dir: Path, settings: Settings) -> MaterialResult:
+def process_material(
+    case: Case,
+    ref: MaterialRef,
+    case_dir: Path,
+    settings: Settings,
+    registry: Registry,
+    engine: OcrEngine | None = None,
+) -> MaterialResult:
     """Everything about one material that needs its bytes or pixels. Never raises."""
     t0 = time.perf_counter()
-    load_plugins()
     res = MaterialResult(file=ref.file, declared_type=ref.declared_type)
     path = case_dir / ref.file
+    refused = entry_problem(case_dir, ref.file)
+    if refused:  # a case folder is closed: links, FIFOs, devices are not followed or opened
+        res.flags.append(
+            flag(
+                "material.unreadable",
+                Severity.BLOCKER,
+                f"材料“{ref.file}”不是普通文件（链接、管道或设备文件），无法读取，请上传图片或PDF原件。",
+                material=ref.file,
+                reason=f"refused: {refused}",
+            )
+        )
+        res.seconds = time.perf_counter() - t0
+        return res
     if not path.is_file():
         res.flags.append(
             flag(
@@ -103,7 +125,7 @@ def process_material(case: Case, ref: MaterialRef, case_dir: Path, settings: Set
         )
         res.seconds = time.perf_counter() - t0
         return res
-    ing = ingest(path, settings)
+    ing = ingest(path, settings, case_dir=case_dir)
     res.sha256, res.kind = ing.sha256, ing.kind
     if ing.error:
         res.flags.append(
@@ -118,7 +140,7 @@ def process_material(case: Case, ref: MaterialRef, case_dir: Path, settings: Set
         res.seconds = time.perf_counter() - t0
         return res
     try:
-        texts = _read_pages(ing.pages, settings)
+        texts = _read_pages(ing.pages, settings, engine)
     except Exception as e:
         log.error("OCR failed on a material: %s", e)
         res.flags.append(_system_flag(ref.file, "ocr", e))
@@ -126,17 +148,15 @@ def process_material(case: Case, ref: MaterialRef, case_dir: Path, settings: Set
         return res
     res.pages = texts
     try:
-        from extractors.reader import read_document
-
-        document = read_document(texts, ref.declared_type)
+        document = registry.read_document(texts, ref.declared_type)
     except Exception as e:
         log.error("reading the document failed: %s", traceback.format_exc(limit=3))
         res.flags.append(_system_flag(ref.file, "extraction", e))
         document = Document(type=DocType.UNKNOWN)
     ctx = MaterialContext(
-        case=case, ref=ref, settings=settings, pages=ing.pages, texts=texts, document=document
+        case=case, ref=ref, settings=settings, pages=ing.pages, texts=texts, document=document, engine=engine
     )
-    for check in MATERIAL_CHECKS:
+    for check in registry.material_checks:
         try:
             for f in check(ctx):
                 if f.material is None:
@@ -160,16 +180,15 @@ def process_material(case: Case, ref: MaterialRef, case_dir: Path, settings: Set
 # --------------------------------------------------------------------------- worker processes
 
 _worker_settings: Settings | None = None
+_worker_registry: Registry | None = None
 
 
-def _init_worker(settings: Settings, threads: int) -> None:
-    global _worker_settings
+def _init_worker(settings: Settings, threads: int, registry: Registry) -> None:
+    global _worker_settings, _worker_registry
     os.environ.setdefault("OMP_NUM_THREADS", str(threads))
     _worker_settings = settings.model_copy(update={"ocr_threads": threads})
+    _worker_registry = registry
     set_pixel_limits(_worker_settings)
-    load_plugins()
-    from pipeline.ocr import get_engine
-
     try:
         get_engine(_worker_settings)  # load the model once per process
     except Exception as e:  # reported per material when used
@@ -177,15 +196,15 @@ def _init_worker(settings: Settings, threads: int) -> None:
 
 
 def _worker_process(case: Case, ref: MaterialRef, case_dir: str) -> MaterialResult:
-    assert _worker_settings is not None
-    return process_material(case, ref, Path(case_dir), _worker_settings)
+    assert _worker_settings is not None and _worker_registry is not None
+    return process_material(case, ref, Path(case_dir), _worker_settings, _worker_registry)
 
 
 def _warm(_: int) -> int:
     return os.getpid()
 
 
-def make_pool(settings: Settings) -> ProcessPoolExecutor | None:
+def make_pool(settings: Settings, registry: Registry) -> ProcessPoolExecutor | None:
     workers = settings.effective_workers()
     if workers <= 1:
         return None
@@ -195,7 +214,7 @@ def make_pool(settings: Settings) -> ProcessPoolExecutor | None:
         max_workers=workers,
         mp_context=multiprocessing.get_context(method),
         initializer=_init_worker,
-        initargs=(settings, threads),
+        initargs=(settings, threads, registry),
     )
     list(pool.map(_warm, range(workers)))  # start the workers before any progress thread runs
     return pool
@@ -214,12 +233,13 @@ def _unlisted_flags(case: Case, case_dir: Path) -> list[Any]:
             and p.name not in RESERVED_FILES
             and not p.name.startswith(".")
         ):
+            name = utf8_name(p.name)  # a name that is not UTF-8 is shown with \xff escapes
             out.append(
                 flag(
                     "material.unlisted",
                     Severity.WARNING,
-                    f"文件“{p.name}”已上传但未在申请材料清单中登记，请确认是否为本次申请的材料。",
-                    material=p.name,
+                    f"文件“{name}”已上传但未在申请材料清单中登记，请确认是否为本次申请的材料。",
+                    material=name,
                     reason="file present in the case folder but not listed in case.json",
                 )
             )
@@ -227,40 +247,33 @@ def _unlisted_flags(case: Case, case_dir: Path) -> list[Any]:
 
 
 class CaseRunner:
-    """Runs cases with one worker pool and one set of stores, reused across cases."""
+    """Runs cases with one worker pool and one set of stores, reused across cases.
+
+    Everything it runs is given: the registry (reader and checks, in order), the stores (enrollment
+    reference, invoice register; None when absent, with ``store_errors`` saying why one could not be
+    opened) and, optionally, an OCR engine for in-process work (worker processes load the engine the
+    settings name). ``pipeline.app.wiring.build_runner`` builds one from the configuration.
+    """
 
     def __init__(
-        self, settings: Settings | None = None, enrollment: str | None = None, pool: bool = True
+        self,
+        settings: Settings,
+        registry: Registry,
+        *,
+        enrollment: EnrollmentLookup | None = None,
+        register: InvoiceRegister | None = None,
+        store_errors: Iterable[tuple[str, BaseException]] = (),
+        pool: bool = True,
+        engine: OcrEngine | None = None,
     ) -> None:
-        self.settings = settings or get_settings()
-        self.enrollment_source = enrollment if enrollment is not None else self.settings.enrollment_url
-        self._pool: Executor | None = make_pool(self.settings) if pool else None
-        self._enrollment: Any = None
-        self._register: Any = None
-        self._store_errors: list[tuple[str, BaseException]] = []
-        load_plugins()
+        self.settings = settings
+        self.registry = registry
+        self.engine = engine
+        self._enrollment = enrollment
+        self._register = register
+        self._store_errors = list(store_errors)
         set_pixel_limits(self.settings)
-        self._open_stores()
-
-    def _open_stores(self) -> None:
-        try:
-            from pipeline.enrollment import open_store
-
-            self._enrollment = open_store(self.enrollment_source, self.settings)
-        except ImportError:
-            self._enrollment = None
-        except Exception as e:
-            log.error("enrollment store unavailable: %s", e)
-            self._store_errors.append(("enrollment store", e))
-        try:
-            from pipeline.register import open_register
-
-            self._register = open_register(self.settings)
-        except ImportError:
-            self._register = None
-        except Exception as e:
-            log.error("invoice register unavailable: %s", e)
-            self._store_errors.append(("invoice register", e))
+        self._pool: Executor | None = make_pool(self.settings, registry) if pool and engine is None else None
 
     def close(self) -> None:
         if isinstance(self._pool, ProcessPoolExecutor):
@@ -278,7 +291,7 @@ class CaseRunner:
         out: list[Future[MaterialResult] | MaterialResult] = []
         for ref in case.materials:
             if self._pool is None:
-                out.append(process_material(case, ref, case_dir, self.settings))
+                out.append(process_material(case, ref, case_dir, self.settings, self.registry, self.engine))
             else:
                 out.append(self._pool.submit(_worker_process, case, ref, str(case_dir)))
         return out
@@ -320,7 +333,7 @@ class CaseRunner:
             enrollment=self._enrollment,
             register=self._register,
         )
-        for check in CASE_CHECKS:
+        for check in self.registry.case_checks:
             try:
                 flags.extend(check(ctx))
             except Exception as e:
@@ -332,8 +345,16 @@ class CaseRunner:
                 flags.append(_system_flag(None, f"check {getattr(check, '__name__', '?')}", e))
         decision = decide(flags)
         if self._register is not None:
-            try:  # a returned case's invoices must not make its corrected resubmission a duplicate
-                self._register.set_decision(case.case_id, decision.value)
+            try:  # a returned case's invoices must not make its corrected resubmission a duplicate:
+                # stored for this applicant and the invoices this run checked, nothing else
+                from pipeline.stores.invoice_register import applicant_key
+
+                self._register.set_decision(
+                    case.case_id,
+                    decision.value,
+                    applicant=applicant_key(case.applicant.id_number),
+                    invoices=list(ctx.checked_invoices),
+                )
             except Exception as e:
                 log.error("invoice register: could not store the decision: %s", e)
         return Report(
@@ -370,10 +391,11 @@ class CaseRunner:
                 t0 = time.perf_counter()
                 try:
                     case = load_case(d)
+                    queue.append((d, t0, case, self._submit(case, d)))
                 except CaseError as e:
                     queue.append((d, t0, e, []))
-                    continue
-                queue.append((d, t0, case, self._submit(case, d)))
+                except Exception as e:  # whatever breaks one case never stops the others
+                    queue.append((d, t0, _unexpected(e, "reading the case"), []))
 
         fill()
         while queue:
@@ -381,20 +403,19 @@ class CaseRunner:
             if isinstance(case_or_err, CaseError):
                 yield d, case_or_err
             else:
-                materials = self._collect(case_or_err, pending)
-                yield d, self._finish(case_or_err, d, materials, t0)
+                try:
+                    materials = self._collect(case_or_err, pending)
+                    result: Report | CaseError = self._finish(case_or_err, d, materials, t0)
+                except Exception as e:
+                    result = _unexpected(e, "checking the case")
+                yield d, result
             fill()
 
 
-def run_case(case_dir: Path, settings: Settings | None = None, enrollment: str | None = None) -> Report:
-    """Convenience: one case with a fresh runner (the CLI's ``check``)."""
-    settings = settings or get_settings()
-    n = len(load_case(case_dir).materials)
-    use_pool = settings.effective_workers() > 1 and n > 1
-    if use_pool:
-        settings = settings.model_copy(update={"workers": min(settings.effective_workers(), n)})
-    with CaseRunner(settings, enrollment=enrollment, pool=use_pool) as runner:
-        return runner.run(case_dir)
+def _unexpected(e: BaseException, step: str) -> CaseError:
+    """A failure that is not the case folder's fault, as the case's one-line error."""
+    log.error("%s failed: %s", step, traceback.format_exc(limit=3))
+    return CaseError(f"{step} failed: {type(e).__name__}")
 
 
 def find_cases(root: Path) -> list[Path]:

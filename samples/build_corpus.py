@@ -10,7 +10,7 @@ import argparse
 import time
 from pathlib import Path
 
-from samples.generator.corpus import build_corpus
+from samples.generator.build import build_corpus
 
 DEFAULT_SEED = 2024
 HERE = Path(__file__).parent

@@ -12,8 +12,8 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from pipeline.app.api import create_app
+from pipeline.app.wiring import build_runner
 from pipeline.config import Settings
-from pipeline.runner import CaseRunner
 from pipeline.stores.cases import CaseStore, open_cases
 from tests.rendering import text_pdf
 
@@ -45,7 +45,7 @@ class GatedRunner:
     """The real CaseRunner behind a gate the test opens (to hold submissions in ``running``)."""
 
     def __init__(self, settings: Settings) -> None:
-        self.inner = CaseRunner(settings, pool=False)
+        self.inner = build_runner(settings, pool=False)
         self.gate = threading.Event()
         self.started = threading.Event()
         self.fail: BaseException | None = None

@@ -9,7 +9,7 @@ from typing import Any
 from pipeline.codes import DocType
 from pipeline.config import Settings
 from pipeline.models import Applicant, Case, Document, FieldValue, Filing, MaterialResult
-from pipeline.registry import CaseContext
+from pipeline.plugins import CaseContext
 
 
 def mat(file: str, t: DocType, conf: float = 0.98, **fields: str) -> MaterialResult:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from pipeline.cli import app
+from pipeline.app.cli import app
 from pipeline.stores.cases import CaseStore
 
 

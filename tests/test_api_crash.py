@@ -48,7 +48,7 @@ def _start(home: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
         "INTAKE_API_LEASE_SECONDS": "2",
         "INTAKE_API_CALLBACK_BACKOFF": "0.2",
     }
-    cmd = [sys.executable, "-c", "from pipeline.cli import app; app()", "serve", "--port", str(port)]
+    cmd = [sys.executable, "-c", "from pipeline.app.cli import app; app()", "serve", "--port", str(port)]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=log.open("ab"))
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from pipeline.codes import DocType, Severity
 from pipeline.models import Flag, MaterialResult, Quality
-from pipeline.registry import CaseContext
+from pipeline.plugins import CaseContext
 from tests.consistency_support import make_ctx, mat
 from validators.consistency import amount_consistency, parse_money, parse_upper_amount
 

@@ -9,7 +9,7 @@ import pytest
 
 from pipeline.codes import DocType, Severity
 from pipeline.models import Flag, MaterialResult
-from pipeline.registry import CaseContext
+from pipeline.plugins import CaseContext
 from tests.consistency_support import make_ctx, mat
 from validators.consistency import date_consistency, parse_date
 

@@ -14,9 +14,9 @@ import typer
 from sqlalchemy import text
 from typer.testing import CliRunner
 
-from pipeline import cli_enrollment
+from pipeline.app.cli import enrollment as cli_enrollment
 from pipeline.config import Settings
-from pipeline.enrollment import (
+from pipeline.stores.enrollment import (
     EnrollmentError,
     EnrollmentStore,
     EnrollmentUnavailable,
@@ -186,11 +186,12 @@ def test_normalize_url() -> None:
         normalize_url("not a url")
 
 
-def test_default_store_is_created_and_seeded(tmp_path: Path) -> None:
+def test_default_store_is_created_empty_and_seeded_only_on_request(tmp_path: Path) -> None:
     settings = Settings(home=tmp_path / "home")
     store = default_store(settings)
     assert (tmp_path / "home" / "enrollment.sqlite").is_file()
     assert default_store(settings) is store
+    assert store.count() == 0  # the production store never holds the sample people by itself
     # seeding: seed rows are replaced when the samples change, imported rows are kept
     store._seed_checked = False
     seed = write(tmp_path / "seed.csv", row(0), row(1))

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from pipeline import idnumber
 from pipeline.codes import DocType, Severity
 from pipeline.config import Settings
 from pipeline.models import Applicant, Case, Document, FieldValue, MaterialRef, OcrLine, PageText
-from pipeline.registry import MaterialContext
+from pipeline.plugins import MaterialContext
+from pipeline.text import ids as idnumber
 from validators import documents as checks
 
 VALID = "42080219850312123" + idnumber.check_digit("42080219850312123")  # male, 1985-03-12
@@ -124,7 +124,7 @@ def test_card_inconsistent_birth_date_and_sex() -> None:
 
 
 def test_applicant_id_number_checked_once_per_case() -> None:
-    from pipeline.registry import CaseContext
+    from pipeline.plugins import CaseContext
 
     c = ctx(None)
     assert (

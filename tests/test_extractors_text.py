@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from extractors import _text as T
+from pipeline import text as T
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,7 @@ def cli_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
 
 
 def test_upload_then_pending(cli_env: Path, tmp_path: Path) -> None:
-    from pipeline.cli import app
+    from pipeline.app.cli import app
 
     runner = CliRunner()
     src = write_case(tmp_path / "src", "XJ-9")
@@ -41,7 +41,7 @@ def test_upload_then_pending(cli_env: Path, tmp_path: Path) -> None:
 
 
 def test_commands_registered() -> None:
-    from pipeline.cli import app
+    from pipeline.app.cli import app
 
     runner = CliRunner()
     assert runner.invoke(app, ["serve-flows", "--help"]).exit_code == 0

@@ -23,8 +23,8 @@ from flows.core import (
     process_key,
     select_pending,
 )
+from flows.storage import LocalStorage, S3Storage, TransientStorageError
 from pipeline.config import Settings
-from pipeline.storage import LocalStorage, S3Storage, TransientStorageError
 from tests.rendering import text_pdf
 from tests.test_storage_contract import moto_endpoint, s3_storage
 
@@ -73,9 +73,9 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 @pytest.fixture(scope="module")
 def run(settings: Settings) -> Iterator[Any]:
-    from pipeline.runner import CaseRunner
+    from pipeline.app.wiring import build_runner
 
-    with CaseRunner(settings, pool=False) as runner:
+    with build_runner(settings, pool=False) as runner:
         yield runner.run
 
 
@@ -129,7 +129,7 @@ def test_unusable_case_is_recorded_not_retried(tmp_path: Path, run: Any) -> None
 def test_pipeline_failure_is_reported_and_redone_a_few_times(tmp_path: Path) -> None:
     from PIL import Image
 
-    from pipeline.runner import CaseRunner
+    from pipeline.app.wiring import build_runner
 
     st = CountingStorage(tmp_path / "root")
     src = tmp_path / "src"
@@ -147,7 +147,7 @@ def test_pipeline_failure_is_reported_and_redone_a_few_times(tmp_path: Path) -> 
     st.put_case(key, src)
     # a real engine that cannot start: PaddleOCR without local model folders
     broken = Settings(home=tmp_path / "home", workers=1, ocr_engine="paddle")
-    with CaseRunner(broken, pool=False) as runner:
+    with build_runner(broken, pool=False) as runner:
         statuses = []
         for _ in range(4):
             if select_pending(st, "incoming/") != [key]:

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from flows.core import InjectedCrash, use_storage
+from flows.storage import ChecksumMismatchError, LocalStorage, TransientStorageError
 from pipeline.config import get_settings
-from pipeline.storage import ChecksumMismatchError, LocalStorage, TransientStorageError
 from tests.test_flows_core import ID_RE, NAME, CountingStorage, seed
 
 pytestmark = [pytest.mark.prefect, pytest.mark.xdist_group("prefect")]

@@ -9,9 +9,9 @@ import pytest
 
 from pipeline.codes import DocType, ServiceCode, Severity
 from pipeline.config import Settings
-from pipeline.enrollment import EnrollmentStore, open_store
 from pipeline.models import Applicant, Case, Document, FieldValue, Flag, MaterialRef, MaterialResult
-from pipeline.registry import CASE_CHECKS, CaseContext
+from pipeline.plugins import CaseContext
+from pipeline.stores.enrollment import EnrollmentStore, open_store
 from validators.identity import identity_cross_match
 
 W = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -77,10 +77,6 @@ def run(ctx: CaseContext) -> list[Flag]:
 
 def codes(flags: list[Flag]) -> list[tuple[str, Severity, str | None]]:
     return sorted((f.code, f.severity, f.material) for f in flags)
-
-
-def test_registered_as_case_check() -> None:
-    assert identity_cross_match in CASE_CHECKS
 
 
 def test_clean_case_has_no_flags(store: EnrollmentStore) -> None:

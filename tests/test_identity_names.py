@@ -1,10 +1,11 @@
-"""Name and ID-number normalisation and tolerant matching (pipeline.names + rare_chars.yaml)."""
+"""Name and ID-number normalisation and tolerant matching (validators.support.names + rare_chars.yaml)."""
 
 from __future__ import annotations
 
 import pytest
 
-from pipeline.names import (
+from validators.identity import RARE_CHARS_PATH, matcher
+from validators.support.names import (
     MatchKind,
     NameMatcher,
     NameTables,
@@ -13,7 +14,6 @@ from pipeline.names import (
     normalize_id,
     normalize_name,
 )
-from validators.identity import RARE_CHARS_PATH, matcher
 
 W = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline import idnumber
+from pipeline.text import ids as idnumber
 
 
 def make(first17: str) -> str:

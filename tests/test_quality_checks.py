@@ -11,7 +11,7 @@ import pytest
 from pipeline.codes import DocType, Severity
 from pipeline.config import Settings
 from pipeline.models import Case, Document, FieldValue, MaterialRef, OcrLine, Page, PageText
-from pipeline.registry import MaterialContext
+from pipeline.plugins import MaterialContext
 from tests.test_quality_render import Rendered, gaussian_blur, glare, grayscale, photo, render_page
 from validators.expiry import span_allowed, validity
 from validators.image_quality import image_quality

@@ -1,11 +1,10 @@
-"""Pure image measures (pipeline.imaging) on rendered pages with known faults; no OCR."""
+"""Pure image measures (validators.support.imaging) on rendered pages with known faults; no OCR."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from pipeline import imaging
 from tests.test_quality_render import (
     crop,
     downscale,
@@ -19,6 +18,7 @@ from tests.test_quality_render import (
     shift_lines,
 )
 from validators.image_quality import blur_score, load_config
+from validators.support import imaging
 
 
 @pytest.fixture(scope="module")

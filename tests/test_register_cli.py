@@ -6,8 +6,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from pipeline.cli_register import invoices_app
-from pipeline.register import InvoiceRegister
+from pipeline.app.cli.invoices import invoices_app
+from pipeline.stores.invoice_register import InvoiceRegister
 
 runner = CliRunner()
 

@@ -10,8 +10,8 @@ import pytest
 from pipeline.codes import DocType, Severity
 from pipeline.config import Settings
 from pipeline.models import Applicant, Case, Document, FieldValue, Flag, MaterialResult, Quality
-from pipeline.register import InvoiceRegister
-from pipeline.registry import CaseContext
+from pipeline.plugins import CaseContext
+from pipeline.stores.invoice_register import InvoiceRegister
 from validators.invoice_duplicate import invoice_duplicates
 
 INV = DocType.MEDICAL_INVOICE

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.config import Settings
-from pipeline.register import InvoiceRegister, normalize_key, normalize_url, open_register
+from pipeline.stores.invoice_register import InvoiceRegister, normalize_key, normalize_url, open_register
 
 PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 

@@ -10,9 +10,9 @@ import typer
 import yaml
 from typer.testing import CliRunner
 
-from pipeline import cli_rules
+from pipeline.app.cli import rules as cli_rules
 from pipeline.codes import DocType, ServiceCode
-from pipeline.rules import (
+from validators.support.rules import (
     RULES_DIR,
     RulesError,
     available_regions,

@@ -16,7 +16,7 @@ HEADER = "id_number,name,ssc_number,insurance_type,status,card_activated,region,
 
 @pytest.fixture(scope="module")
 def stores(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
-    from pipeline.enrollment import open_store
+    from pipeline.stores.enrollment import open_store
 
     out: dict[str, object] = {}
     for label, retired in (("retired", "true"), ("working", "false")):
@@ -113,7 +113,7 @@ def test_non_remote_services_are_left_alone() -> None:
 
 
 def test_rules_only_name_known_facts() -> None:
-    from pipeline.rules import filing_type_rules
+    from validators.support.rules import filing_type_rules
 
     for r in filing_type_rules().rules:
         assert set(r.all) | set(r.any) <= set(FACTS)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 from pipeline.models import MaterialResult
-from pipeline.registry import CASE_CHECKS
 from tests.test_rules_support import make_ctx, mat
 from validators import policy
 
@@ -14,18 +13,6 @@ DEST = "浙江省舟山市普陀区"
 
 def _run(check: object, ctx: object) -> list[dict[str, object]]:
     return [f.to_json() for f in check(ctx)]  # type: ignore[operator]
-
-
-def test_checks_are_registered() -> None:
-    for fn in (
-        policy.disease_not_covered,
-        policy.residence_too_short,
-        policy.hospital_not_networked,
-        policy.referral_unqualified,
-        policy.emergency_unmarked,
-        policy.offline_confirmation,
-    ):
-        assert fn in CASE_CHECKS
 
 
 # --------------------------------------------------------------------------- diseases

@@ -5,17 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from pipeline.codes import Severity
-from pipeline.registry import CASE_CHECKS
 from tests.test_rules_support import codes, make_ctx, mat
 from validators.requirements import required_materials
 
 
 def _missing(ctx: object) -> list[dict[str, object]]:
     return [f.to_json() for f in required_materials(ctx)]  # type: ignore[arg-type]
-
-
-def test_registered_as_case_check() -> None:
-    assert required_materials in CASE_CHECKS
 
 
 def test_complete_referral_has_no_missing_flag() -> None:
@@ -149,7 +144,7 @@ def test_unchecked_papers_never_flag() -> None:
 
 def test_every_service_flags_nothing_when_everything_is_there() -> None:
     from pipeline.codes import ServiceCode
-    from pipeline.rules import load_rules
+    from validators.support.rules import load_rules
 
     for region in ("xinjiang", "jingmen"):
         rs = load_rules(region)

@@ -20,7 +20,7 @@ from pipeline.models import (
     PageText,
     flag,
 )
-from pipeline.registry import CaseContext
+from pipeline.plugins import CaseContext
 
 APPLICANT_ID = "420802198503121234"
 

@@ -17,7 +17,7 @@ from stdnum.cn import ric
 from pipeline.codes import DOC_FIELDS, FLAG_CATEGORIES, DocType, ServiceCode
 from pipeline.evaluate import score
 from samples.generator import effects
-from samples.generator.corpus import ENROLLMENT_COLUMNS, build_corpus
+from samples.generator.build import ENROLLMENT_COLUMNS, build_corpus
 from samples.generator.documents import RENDERERS, Opts, render_document
 from samples.generator.gallery import gallery_story, render_all
 from samples.generator.materials import Capture, capture_bytes

@@ -12,7 +12,7 @@ import pytest
 
 from tests.rendering import render_lines, scanned_pdf, text_pdf
 
-INTAKE = [sys.executable, "-m", "pipeline.cli"]
+INTAKE = [sys.executable, "-m", "pipeline.app.cli"]
 REPORT_KEYS = {"case_id", "decision", "flags", "materials"}
 FLAG_KEYS = {"code", "category", "severity", "material", "message"}
 MATERIAL_KEYS = {"file", "declared_type", "detected_type", "fields", "quality"}

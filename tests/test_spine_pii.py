@@ -23,7 +23,7 @@ def test_batch_logs_and_console_mask_id_numbers(tmp_path: Path) -> None:
     out = tmp_path / "out.jsonl"
     env = dict(os.environ, INTAKE_HOME=str(tmp_path / "home"), COLUMNS="200")
     proc = subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", "-v", "batch", str(root), "--out", str(out), "--table"],
+        [sys.executable, "-m", "pipeline.app.cli", "-v", "batch", str(root), "--out", str(out), "--table"],
         capture_output=True,
         text=True,
         env=env,
@@ -36,7 +36,7 @@ def test_batch_logs_and_console_mask_id_numbers(tmp_path: Path) -> None:
     # the report itself is for the auditors and does carry the numbers read; the readable summary masks
     for cid in CASES:
         proc = subprocess.run(
-            [sys.executable, "-m", "pipeline.cli", "check", str(root / cid)],
+            [sys.executable, "-m", "pipeline.app.cli", "check", str(root / cid)],
             capture_output=True,
             text=True,
             env=env,

@@ -5,9 +5,10 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.app.wiring import build_runner
 from pipeline.config import Settings
 from pipeline.models import CaseError
-from pipeline.runner import CaseRunner, find_cases
+from pipeline.runner import find_cases
 from tests.rendering import render_lines, text_pdf
 
 
@@ -43,9 +44,9 @@ def test_process_pool_gives_the_same_report_as_in_process(tmp_path: Path) -> Non
     case_dir = make_case(tmp_path / "c1", "R-1")
     serial = Settings(home=tmp_path / "h1", workers=1)
     parallel = Settings(home=tmp_path / "h2", workers=2, ocr_threads=1)
-    with CaseRunner(serial, pool=False) as r1:
+    with build_runner(serial, pool=False) as r1:
         a = r1.run(case_dir).to_json()
-    with CaseRunner(parallel, pool=True) as r2:
+    with build_runner(parallel, pool=True) as r2:
         b = r2.run(case_dir).to_json()
     assert _essence(a) == _essence(b)
     assert [m["file"] for m in a["materials"]] == ["list.png", "invoice.pdf"]
@@ -60,7 +61,7 @@ def test_run_many_keeps_order_and_isolates_broken_cases(tmp_path: Path) -> None:
     make_case(tmp_path / "root" / "c", "R-C")
     cases = find_cases(tmp_path / "root")
     assert [c.name for c in cases] == ["a", "b", "c"]
-    with CaseRunner(Settings(home=tmp_path / "h", workers=2, ocr_threads=1)) as runner:
+    with build_runner(Settings(home=tmp_path / "h", workers=2, ocr_threads=1)) as runner:
         results = list(runner.run_many(cases, window=2))
     assert [d.name for d, _ in results] == ["a", "b", "c"]
     assert isinstance(results[0][1], CaseError)
@@ -68,5 +69,5 @@ def test_run_many_keeps_order_and_isolates_broken_cases(tmp_path: Path) -> None:
 
 
 def test_missing_folder_is_a_case_error(tmp_path: Path) -> None:
-    with CaseRunner(Settings(home=tmp_path, workers=1), pool=False) as runner, pytest.raises(CaseError):
+    with build_runner(Settings(home=tmp_path, workers=1), pool=False) as runner, pytest.raises(CaseError):
         runner.run(tmp_path / "nope")

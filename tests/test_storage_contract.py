@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.storage import (
+from flows.storage import (
     REPORT_NAME,
     STATE_NAME,
     CaseNotFoundError,
@@ -191,7 +191,7 @@ def test_local_errno_mapping(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
         def fail(*a: object, **k: object) -> None:
             raise OSError(code, "injected")
 
-        monkeypatch.setattr("pipeline.storage.sha256_file", fail)
+        monkeypatch.setattr("flows.storage.sha256_file", fail)
 
     boom(errno.EIO)
     with pytest.raises(TransientStorageError):

@@ -22,7 +22,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Generic, Literal, TypeVar
@@ -34,7 +34,8 @@ from rapidfuzz.distance import Levenshtein
 
 from pipeline.codes import DocType, Severity
 from pipeline.models import Evidence, FieldValue, Flag, MaterialResult, flag
-from pipeline.registry import CaseContext, case_check
+from pipeline.plugins import CaseCheck, CaseContext
+from pipeline.text import to_date, to_decimal, upper_to_decimal
 
 RULES_PATH = Path(__file__).with_name("consistency_rules.yaml")
 
@@ -61,94 +62,11 @@ def load_rules(path: Path = RULES_PATH) -> ConsistencyRules:
     return ConsistencyRules.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
 
 
-# --------------------------------------------------------------------------- parsing
+# --------------------------------------------------------------------------- parsing: the one parser of pipeline.text
 
-_CN_DIGITS = {
-    "零": 0, "〇": 0, "壹": 1, "一": 1, "贰": 2, "貳": 2, "二": 2, "两": 2, "叁": 3, "參": 3, "三": 3,
-    "肆": 4, "四": 4, "伍": 5, "五": 5, "陆": 6, "陸": 6, "六": 6, "柒": 7, "七": 7, "捌": 8, "八": 8,
-    "玖": 9, "九": 9,
-}  # fmt: skip
-_UPPER_CHARS = re.compile(
-    r"[零〇壹一贰貳二两叁參三肆四伍五陆陸六柒七捌八玖九拾十佰百仟千万萬亿億元圆圓角分整正]"
-)
-_CENT = Decimal("0.01")
-
-
-def parse_money(text: str | None) -> Decimal | None:
-    """``"2514.50"``, ``"¥2,514.50"``, ``"2514.5元"`` -> Decimal; 大写 text is parsed too."""
-    if text is None:
-        return None
-    s = unicodedata.normalize("NFKC", str(text)).strip()
-    if not s:
-        return None
-    if _UPPER_CHARS.search(s) and not re.search(r"\d", s):
-        return parse_upper_amount(s)
-    m = re.search(r"-?\d[\d,]*(?:\.\d+)?", s.replace(" ", ""))
-    if not m:
-        return None
-    try:
-        return Decimal(m.group(0).replace(",", "")).quantize(_CENT)
-    except InvalidOperation:
-        return None
-
-
-def _cn_integer(s: str) -> int | None:
-    if not s:
-        return 0
-    import cn2an
-
-    t = s.replace("圆", "").replace("圓", "").replace("萬", "万").replace("億", "亿")
-    t = t.replace("拾", "十").replace("佰", "百").replace("仟", "千")
-    t = "".join(str(_CN_DIGITS[c]) if c in _CN_DIGITS and c not in "零〇" else c for c in t)
-    # back to Chinese numerals for cn2an, which wants one script
-    t = "".join("零一二三四五六七八九"[int(c)] if c.isdigit() else c for c in t)
-    try:
-        return int(cn2an.cn2an(t, "normal"))
-    except (ValueError, KeyError, TypeError):
-        return None
-
-
-def parse_upper_amount(text: str | None) -> Decimal | None:
-    """大写金额 -> Decimal: ``"贰仟伍佰壹拾肆元伍角整"`` -> 2514.50. None when it cannot be read."""
-    if not text:
-        return None
-    s = unicodedata.normalize("NFKC", str(text))
-    s = re.sub(r"[\s:：()（）\[\]【】¥￥]|人民币|大写|合计|金额", "", s)
-    s = s.rstrip("整正")
-    if not s or not _UPPER_CHARS.search(s):
-        return None
-    m = re.fullmatch(r"(?:(?P<yuan>.*?)[元圆圓])?(?:零?(?P<jiao>.)角)?(?:零?(?P<fen>.)分)?", s)
-    if not m or not any(m.group(g) for g in ("yuan", "jiao", "fen")):
-        # no 元/角/分 unit: an integer amount written out ("贰仟伍佰壹拾肆")
-        n = _cn_integer(s)
-        return Decimal(n).quantize(_CENT) if n is not None else None
-    yuan = _cn_integer(m.group("yuan") or "")
-    if yuan is None:
-        return None
-    total = Decimal(yuan)
-    for g, unit in (("jiao", Decimal("0.1")), ("fen", Decimal("0.01"))):
-        ch = m.group(g)
-        if ch:
-            if ch not in _CN_DIGITS:
-                return None
-            total += _CN_DIGITS[ch] * unit
-    return total.quantize(_CENT)
-
-
-def parse_date(text: str | None) -> date | None:
-    """``2024-03-01``, ``2024/3/1``, ``2024年3月1日``, ``20240301`` -> date."""
-    if not text:
-        return None
-    s = unicodedata.normalize("NFKC", str(text)).strip()
-    m = re.search(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})", s) or re.search(
-        r"(?<!\d)(\d{4})(\d{2})(\d{2})(?!\d)", s
-    )
-    if not m:
-        return None
-    try:
-        return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-    except ValueError:
-        return None
+parse_money = to_decimal
+parse_upper_amount = upper_to_decimal
+parse_date = to_date
 
 
 def fmt_money(d: Decimal) -> str:
@@ -191,7 +109,7 @@ def invoice_total(m: MaterialResult) -> Read[Decimal] | None:
     printed = read(m, "total_amount", parse_money)
     if printed is not None:
         return printed
-    qr = (m.quality.model_extra or {}).get("qr")
+    qr = m.quality.qr
     if not isinstance(qr, dict):
         return None
     amount = parse_money(qr.get("amount"))
@@ -687,16 +605,18 @@ def hospital_flags(ctx: CaseContext, rules: ConsistencyRules) -> Iterator[Flag]:
 # --------------------------------------------------------------------------- the case checks
 
 
-@case_check
 def amount_consistency(ctx: CaseContext) -> Iterable[Flag]:
     return list(amount_flags(ctx, load_rules()))
 
 
-@case_check
 def date_consistency(ctx: CaseContext) -> Iterable[Flag]:
     return list(date_flags(ctx, load_rules()))
 
 
-@case_check
 def hospital_consistency(ctx: CaseContext) -> Iterable[Flag]:
     return list(hospital_flags(ctx, load_rules()))
+
+
+# --------------------------------------------------------------------------- this family's checks, in order
+
+CASE_CHECKS: tuple[CaseCheck, ...] = (amount_consistency, date_consistency, hospital_consistency)

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from extractors._base import field_name, key_fields
-from pipeline import idnumber
+from extractors import field_name, key_fields
 from pipeline.codes import DOC_NAMES, DocType, Severity
-from pipeline.models import Evidence, FieldValue, Flag, flag
-from pipeline.registry import CaseContext, MaterialContext, case_check, material_check
+from pipeline.models import Flag, evidence_of, flag
+from pipeline.plugins import CaseCheck, CaseContext, MaterialCheck, MaterialContext
+from pipeline.text import ids as idnumber
 
 #: a detection at least this confident makes a type mismatch a blocker; below, a warning
 TYPE_CONFIDENT = 0.7
@@ -24,44 +24,21 @@ FIELD_DOUBTFUL = 0.8
 MIN_TEXT_CHARS = 8
 
 
-def _evidence(fv: FieldValue | None) -> list[Evidence] | None:
-    if fv is None or fv.page is None:
-        return None
-    return [Evidence(page=fv.page, box=fv.box)]
-
-
 def degraded(ctx: MaterialContext) -> bool:
-    """Whether the capture itself is poor (blurred, too small, glare, cut off), as the image-quality
-    check measures it: then what cannot be read is doubt about the photo, not a fact about the paper."""
-    if "documents.degraded" in ctx.scratch:
-        return bool(ctx.scratch["documents.degraded"])
-    out = False
-    try:
-        from validators import image_quality as iq
+    """Whether the capture itself is poor, as the image checks measure it (see ``PageFacts.degraded``);
+    False when there are no pixels or the measures fail: then the text alone is judged."""
+    from validators.image_quality import PageFacts
 
-        pages = iq.page_qualities(ctx)
-        cfg = iq.load_config()
-        for p in pages:
-            blurry = p.blur >= cfg.blur.flag_at or (
-                p.confidence is not None
-                and p.confidence < cfg.blur.low_confidence
-                and p.blur >= cfg.blur.confidence_blur_at
-            )
-            low = 0 < p.sharp.text_px < cfg.low_resolution.min_text_px
-            if blurry or low or p.glare.share >= cfg.glare.flag_at or p.cut.incomplete:
-                out = True
-                break
-    except Exception:  # no pixels, or the quality measures failed: judge the text alone
-        out = False
-    ctx.scratch["documents.degraded"] = out
-    return out
+    try:
+        return ctx.fact(PageFacts).degraded
+    except Exception:  # no pixels, or the quality measures failed
+        return False
 
 
 def _name(t: DocType | None) -> str:
     return DOC_NAMES.get(t, str(t)) if t else "未知材料"
 
 
-@material_check
 def type_mismatch(ctx: MaterialContext) -> Iterator[Flag]:
     declared = ctx.ref.declared_type
     doc = ctx.document
@@ -80,12 +57,30 @@ def type_mismatch(ctx: MaterialContext) -> Iterator[Flag]:
     )
 
 
-@material_check
+def _blank(ctx: MaterialContext) -> bool:
+    """Every page of the material is blank or uniform (no pixels at all counts as blank)."""
+    from pipeline.safety import page_blank
+
+    pages = [p.image for p in ctx.pages if p.image is not None]
+    return bool(pages) and all(page_blank(im) for im in pages)
+
+
 def unrecognized(ctx: MaterialContext) -> Iterator[Flag]:
     doc = ctx.document
     if doc is None or doc.type != DocType.UNKNOWN:
         return
     chars = sum(len(ln.text.strip()) for p in ctx.texts for ln in p.lines)
+    if chars < MIN_TEXT_CHARS and _blank(ctx):
+        # a blank or uniform page is no document at all: a fact when it stands for a declared one
+        declared = ctx.ref.declared_type is not None
+        yield flag(
+            "material.unrecognized",
+            Severity.BLOCKER if declared else Severity.WARNING,
+            f"材料“{ctx.ref.file}”是空白页面，未见任何内容，请上传所需材料完整、清晰的原件照片或扫描件。",
+            material=ctx.ref.file,
+            reason=f"blank or uniform page ({chars} characters read)",
+        )
+        return
     if chars < MIN_TEXT_CHARS or degraded(ctx):
         return  # too little legible, or a poor photo: the image-quality checks speak to it
     yield flag(
@@ -97,7 +92,6 @@ def unrecognized(ctx: MaterialContext) -> Iterator[Flag]:
     )
 
 
-@material_check
 def fields_missing(ctx: MaterialContext) -> Iterator[Flag]:
     doc = ctx.document
     if doc is None or doc.type == DocType.UNKNOWN:
@@ -128,7 +122,7 @@ def fields_missing(ctx: MaterialContext) -> Iterator[Flag]:
                 material=ctx.ref.file,
                 reason=f"key field {key} read with low confidence {fv.confidence:.2f}",
                 field=key,
-                evidence=_evidence(fv),
+                evidence=evidence_of(fv),
             )
 
 
@@ -145,7 +139,6 @@ def _likely_misread(read: str, applicant: str | None) -> bool:
     return len(diffs) == 1 and frozenset(diffs[0]) in _CONFUSED
 
 
-@material_check
 def id_number_invalid(ctx: MaterialContext) -> Iterator[Flag]:
     doc = ctx.document
     if doc is None:
@@ -165,11 +158,10 @@ def id_number_invalid(ctx: MaterialContext) -> Iterator[Flag]:
             material=ctx.ref.file,
             reason=f"GB 11643: {res.reason}" + (" (low OCR confidence)" if doubtful else ""),
             field=key,
-            evidence=_evidence(fv),
+            evidence=evidence_of(fv),
         )
 
 
-@case_check
 def applicant_id_number_invalid(ctx: CaseContext) -> Iterator[Flag]:
     """The applicant's own ID number as filed in the application."""
     res = idnumber.check(ctx.case.applicant.id_number)
@@ -185,7 +177,6 @@ def applicant_id_number_invalid(ctx: CaseContext) -> Iterator[Flag]:
     )
 
 
-@material_check
 def card_inconsistent(ctx: MaterialContext) -> Iterator[Flag]:
     doc = ctx.document
     if doc is None or doc.type != DocType.ID_CARD_FRONT:
@@ -208,5 +199,17 @@ def card_inconsistent(ctx: MaterialContext) -> Iterator[Flag]:
             reason=f"printed {key} differs from the one the ID number encodes"
             + (" (low OCR confidence)" if doubtful else ""),
             field=key,
-            evidence=[e for e in (_evidence(fv) or []) + (_evidence(number_fv) or [])] or None,
+            evidence=[e for e in (evidence_of(fv) or []) + (evidence_of(number_fv) or [])] or None,
         )
+
+
+# --------------------------------------------------------------------------- this family's checks, in order
+
+MATERIAL_CHECKS: tuple[MaterialCheck, ...] = (
+    type_mismatch,
+    unrecognized,
+    fields_missing,
+    id_number_invalid,
+    card_inconsistent,
+)
+CASE_CHECKS: tuple[CaseCheck, ...] = (applicant_id_number_invalid,)

@@ -23,9 +23,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from pipeline.codes import ServiceCode, Severity
-from pipeline.enrollment import EnrollmentRecord, InsuranceType, Status, lookup_applicant
 from pipeline.models import Flag, flag
-from pipeline.registry import CaseContext, case_check
+from pipeline.plugins import CaseCheck, CaseContext
+from pipeline.stores.enrollment import EnrollmentRecord, InsuranceType, Status
+from validators.support.applicant import lookup_applicant
 
 ELIGIBILITY_PATH = Path(__file__).resolve().parent / "data" / "eligibility.yaml"
 
@@ -248,7 +249,6 @@ def _one_line(text: str) -> str:
     return "".join(part.strip() for part in text.split("\n")).replace(" ", "")
 
 
-@case_check
 def enrollment_status(ctx: CaseContext) -> list[Flag]:
     elig = load_eligibility()
     rule = elig.rule(ctx.case.service)
@@ -262,3 +262,8 @@ def enrollment_status(ctx: CaseContext) -> list[Flag]:
         *status_flags(rec, ctx.case.service, elig),
         *eligibility_flags(rec, ctx.case.service, ctx.case.region, elig),
     ]
+
+
+# --------------------------------------------------------------------------- this family's checks, in order
+
+CASE_CHECKS: tuple[CaseCheck, ...] = (enrollment_status,)

@@ -20,8 +20,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from pipeline.codes import DOC_NAMES, DocType, Severity
-from pipeline.models import Evidence, FieldValue, Flag, flag
-from pipeline.registry import MaterialContext, material_check
+from pipeline.models import Flag, evidence_of, flag
+from pipeline.plugins import MaterialCheck, MaterialContext
+from pipeline.text import to_date
 
 DATA = Path(__file__).resolve().parent / "data" / "validity.yaml"
 LONG_TERM = "long_term"
@@ -57,13 +58,7 @@ def load_rules(path: Path = DATA) -> ValidityRules:
     return ValidityRules.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
 
 
-def parse_date(value: str | None) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        return None
+parse_date = to_date
 
 
 def add_years(d: date, years: int) -> date:
@@ -77,18 +72,11 @@ def span_allowed(start: date, end: date, spans: list[int], tolerance_days: int =
     return any(abs((end - add_years(start, y)).days) <= tolerance_days for y in spans)
 
 
-def _evidence(fv: FieldValue) -> list[Evidence] | None:
-    if fv.page is None:
-        return None
-    return [Evidence(page=fv.page, box=fv.box)]
-
-
 def _say(key: str, **params: object) -> dict[str, str]:
     w = load_rules().messages[key]
     return {"message": w.message.format(**params), "reason": w.reason.format(**params)}
 
 
-@material_check
 def validity(ctx: MaterialContext) -> Iterator[Flag]:
     doc = ctx.document
     if doc is None:
@@ -116,7 +104,7 @@ def validity(ctx: MaterialContext) -> Iterator[Flag]:
             field=spec.until,
             expected=f">= {submitted.isoformat()}",
             found=until.isoformat(),
-            evidence=_evidence(fv),
+            evidence=evidence_of(fv),
         )
         return
     limit = rules.processing_days.get(ctx.case.service.value, rules.default_processing_days)
@@ -135,7 +123,7 @@ def validity(ctx: MaterialContext) -> Iterator[Flag]:
             ),
             field=spec.until,
             found=until.isoformat(),
-            evidence=_evidence(fv),
+            evidence=evidence_of(fv),
         )
     if spec.spans_years and spec.from_:
         start = parse_date(doc.value(spec.from_))
@@ -154,5 +142,10 @@ def validity(ctx: MaterialContext) -> Iterator[Flag]:
                 ),
                 field=spec.until,
                 found=f"{start.isoformat()}..{until.isoformat()}",
-                evidence=_evidence(fv),
+                evidence=evidence_of(fv),
             )
+
+
+# --------------------------------------------------------------------------- this family's checks, in order
+
+MATERIAL_CHECKS: tuple[MaterialCheck, ...] = (validity,)

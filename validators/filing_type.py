@@ -14,8 +14,9 @@ from typing import Any
 from pipeline.codes import DocType, Severity
 from pipeline.messages import make_flag
 from pipeline.models import Flag, MaterialResult
-from pipeline.registry import CaseContext, case_check
-from pipeline.rules import (
+from pipeline.plugins import CaseCheck, CaseContext
+from validators.support.applicant import ApplicantFacts
+from validators.support.rules import (
     FilingTypeRule,
     RulesError,
     filing_type_rules,
@@ -42,18 +43,9 @@ def _truthy(v: Any) -> bool:
 
 
 def enrollment_row(ctx: CaseContext) -> Any:
-    """The applicant's enrollment record (cached in ``ctx.scratch``), or None when unknown."""
-    if "enrollment_row" in ctx.scratch:
-        return ctx.scratch["enrollment_row"]
-    row = None
-    store = ctx.enrollment
-    if store is not None and callable(getattr(store, "get", None)):
-        try:
-            row = store.get(ctx.case.applicant.id_number)
-        except Exception as e:  # the store's own failure is reported by the runner
-            log.warning("enrollment lookup failed: %s", type(e).__name__)
-    ctx.scratch["enrollment_row"] = row
-    return row
+    """The applicant's enrollment record, or None when unknown (the store's failure is reported by the
+    runner and the identity checks)."""
+    return ctx.fact(ApplicantFacts).record
 
 
 def _detected(ctx: CaseContext, t: DocType) -> list[MaterialResult]:
@@ -143,7 +135,6 @@ def rule_fires(rule: FilingTypeRule, ctx: CaseContext) -> bool:
     return not rule.any or any(FACTS[f](ctx) for f in rule.any)
 
 
-@case_check
 def filing_type(ctx: CaseContext) -> Iterator[Flag]:
     rules = rules_for_case(ctx.case.region)
     for rule in filing_type_rules().rules:
@@ -161,3 +152,8 @@ def filing_type(ctx: CaseContext) -> Iterator[Flag]:
             found=ctx.case.service.value,
         )
         return  # one suggestion per case: the first matching rule
+
+
+# --------------------------------------------------------------------------- this family's checks, in order
+
+CASE_CHECKS: tuple[CaseCheck, ...] = (filing_type,)

@@ -16,7 +16,7 @@ enrollment row of their ID number:
 * ``enrollment.ssc_mismatch``: the social security card number (typed, or read from the card) differs
   from the registered one.
 
-Normalisation and matching: :mod:`pipeline.names`; character tables: ``data/rare_chars.yaml``;
+Normalisation and matching: :mod:`validators.support.names`; character tables: ``data/rare_chars.yaml``;
 which services need an enrollment row: ``data/eligibility.yaml``. Messages name the differing
 characters only, never a whole name or ID number.
 """
@@ -29,12 +29,14 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.codes import DOC_NAMES, DocType, Severity
-from pipeline.enrollment import EnrollmentRecord, lookup_applicant
-from pipeline.models import Evidence, FieldValue, Flag, MaterialResult, flag
-from pipeline.names import Comparison, MatchKind, NameMatcher, NameTables, normalize_id
+from pipeline.models import FieldValue, Flag, MaterialResult, evidence_of, flag
 from pipeline.pii import mask_id, mask_name
-from pipeline.registry import CaseContext, case_check
+from pipeline.plugins import CaseCheck, CaseContext
+from pipeline.stores.enrollment import EnrollmentRecord
+from pipeline.text.ids import normalize_id
 from validators.enrollment_status import ServiceRule, load_eligibility, service_rule
+from validators.support.applicant import lookup_applicant
+from validators.support.names import Comparison, MatchKind, NameMatcher, NameTables
 
 log = logging.getLogger(__name__)
 
@@ -54,12 +56,6 @@ def matcher() -> NameMatcher:
 def _doc_name(m: MaterialResult) -> str:
     t = m.document.type if m.document else m.detected_type
     return DOC_NAMES.get(DocType(t), "材料")
-
-
-def _evidence(fv: FieldValue) -> list[Evidence] | None:
-    if fv.page is None:
-        return None
-    return [Evidence(page=fv.page, box=fv.box)]
 
 
 def _diff_text(c: Comparison) -> str:
@@ -98,7 +94,7 @@ def document_name_flag(
         "field": field,
         "expected": mask_name(applicant_name),
         "found": mask_name(fv.value),
-        "evidence": _evidence(fv),
+        "evidence": evidence_of(fv),
     }
     if c.kind is MatchKind.OCR_DOUBT:
         return flag(
@@ -148,7 +144,7 @@ def document_id_flag(m: MaterialResult, fv: FieldValue, applicant_id: str) -> Fl
         "field": "id_number",
         "expected": mask_id(normalize_id(applicant_id)),
         "found": mask_id(normalize_id(fv.value)),
-        "evidence": _evidence(fv),
+        "evidence": evidence_of(fv),
     }
     if c.kind is MatchKind.OCR_DOUBT:
         return flag(
@@ -292,7 +288,7 @@ def enrollment_ssc_flags(ctx: CaseContext, record: EnrollmentRecord) -> list[Fla
                 field="ssc_number",
                 expected=mask_id(record.ssc_number),
                 found=mask_id(normalize_id(fv.value)),
-                evidence=_evidence(fv),
+                evidence=evidence_of(fv),
             )
         )
     return out
@@ -322,9 +318,13 @@ def enrollment_flags(ctx: CaseContext, rule: ServiceRule) -> list[Flag]:
     return out
 
 
-@case_check
 def identity_cross_match(ctx: CaseContext) -> list[Flag]:
     rule = service_rule(ctx.case.service)
     if not rule.personal:
         return []
     return [*document_flags(ctx, rule), *enrollment_flags(ctx, rule)]
+
+
+# --------------------------------------------------------------------------- this family's checks, in order
+
+CASE_CHECKS: tuple[CaseCheck, ...] = (identity_cross_match,)

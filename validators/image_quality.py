@@ -1,6 +1,6 @@
 """Image quality of every material page: blur, low resolution, glare, cut-off edges, photocopies.
 
-Measures come from :mod:`pipeline.imaging` on each page turned upright the way OCR read it;
+Measures come from :mod:`validators.support.imaging` on each page turned upright the way OCR read it;
 thresholds and wording live in ``validators/data/image_quality.yaml`` (calibrated with
 ``bench/quality_calibration.py``). All of these are advisories (``warning``: a person looks at
 the case). A page so blurred that its key text cannot be read is returned through
@@ -15,17 +15,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from pipeline import imaging
 from pipeline.codes import DOC_NAMES, DocType, Severity
 from pipeline.models import Evidence, Flag, OcrLine, flag
-from pipeline.registry import MaterialContext, material_check
+from pipeline.plugins import MaterialCheck, MaterialContext
+from validators.support import imaging
 
 DATA = Path(__file__).resolve().parent / "data" / "image_quality.yaml"
 
@@ -95,29 +95,11 @@ class PageView:
 
 def page_views(ctx: MaterialContext) -> list[PageView]:
     """Pages that have pixels, turned upright like their OCR lines (computed once per material)."""
-    cached = ctx.scratch.get("quality.views")
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]
-    texts = {t.index: t for t in ctx.texts}
-    views = []
-    for page in ctx.pages:
-        if page.image is None:
-            continue
-        t = texts.get(page.index)
-        rotation = t.rotation if t else 0
-        lines = list(t.lines) if t else []
-        views.append(PageView(page.index, imaging.upright(page.image, rotation), lines))
-    ctx.scratch["quality.views"] = views
-    return views
+    return ctx.fact(PageFacts).views
 
 
 def document_region(ctx: MaterialContext, view: PageView) -> imaging.DocumentRegion:
-    key = f"quality.region.{view.index}"
-    reg = ctx.scratch.get(key)
-    if reg is None:
-        reg = imaging.find_document(view.image)
-        ctx.scratch[key] = reg
-    return reg  # type: ignore[no-any-return]
+    return ctx.fact(PageFacts).region(view)
 
 
 def doc_type(ctx: MaterialContext) -> DocType:
@@ -195,13 +177,64 @@ def measure_page(view: PageView, region: imaging.DocumentRegion, *, card: bool) 
 
 
 def page_qualities(ctx: MaterialContext) -> list[PageQuality]:
-    cached = ctx.scratch.get("quality.pages")
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]
-    card = doc_type(ctx) in load_config().card_types
-    out = [measure_page(v, document_region(ctx, v), card=card) for v in page_views(ctx)]
-    ctx.scratch["quality.pages"] = out
-    return out
+    return ctx.fact(PageFacts).qualities
+
+
+def is_blurry(p: PageQuality, cfg: BlurCfg) -> bool:
+    """Blurred beyond reading, or blurred enough and read with low confidence."""
+    return p.blur >= cfg.flag_at or (
+        p.confidence is not None and p.confidence < cfg.low_confidence and p.blur >= cfg.confidence_blur_at
+    )
+
+
+def text_too_small(p: PageQuality, cfg: LowResCfg) -> bool:
+    return 0 < p.sharp.text_px < cfg.min_text_px
+
+
+class PageFacts:
+    """The pages of one material as the image checks measure them; built once per material
+    (``ctx.fact(PageFacts)``) and shared by the image, seal and document checks."""
+
+    def __init__(self, ctx: MaterialContext) -> None:
+        self._ctx = ctx
+        self._regions: dict[int, imaging.DocumentRegion] = {}
+
+    @cached_property
+    def views(self) -> list[PageView]:
+        texts = {t.index: t for t in self._ctx.texts}
+        views = []
+        for page in self._ctx.pages:
+            if page.image is None:
+                continue
+            t = texts.get(page.index)
+            rotation = t.rotation if t else 0
+            lines = list(t.lines) if t else []
+            views.append(PageView(page.index, imaging.upright(page.image, rotation), lines))
+        return views
+
+    def region(self, view: PageView) -> imaging.DocumentRegion:
+        reg = self._regions.get(view.index)
+        if reg is None:
+            reg = self._regions[view.index] = imaging.find_document(view.image)
+        return reg
+
+    @cached_property
+    def qualities(self) -> list[PageQuality]:
+        card = doc_type(self._ctx) in load_config().card_types
+        return [measure_page(v, self.region(v), card=card) for v in self.views]
+
+    @cached_property
+    def degraded(self) -> bool:
+        """Whether the capture itself is poor (blurred, text too small, glare, cut off): then what
+        cannot be read is doubt about the photo, not a fact about the paper."""
+        cfg = load_config()
+        return any(
+            is_blurry(p, cfg.blur)
+            or text_too_small(p, cfg.low_resolution)
+            or p.glare.share >= cfg.glare.flag_at
+            or p.cut.incomplete
+            for p in self.qualities
+        )
 
 
 # --------------------------------------------------------------------------- the check
@@ -211,7 +244,6 @@ SIDE_NAMES = {"left": "左", "right": "右", "top": "上", "bottom": "下"}
 HOW = {"boundary": "纸张边缘超出画面", "text": "文字被画面边缘截断", "aspect": "证件长宽比不符"}
 
 
-@material_check
 def image_quality(ctx: MaterialContext) -> Iterator[Flag]:
     """image.blurry / image.low_resolution / image.glare / image.incomplete / image.photocopy."""
     pages = page_qualities(ctx)
@@ -229,10 +261,7 @@ def image_quality(ctx: MaterialContext) -> Iterator[Flag]:
     # clarity: the worst page decides
     worst = max(pages, key=lambda p: p.blur)
     conf = worst.confidence
-    blurry = worst.blur >= cfg.blur.flag_at or (
-        conf is not None and conf < cfg.blur.low_confidence and worst.blur >= cfg.blur.confidence_blur_at
-    )
-    if blurry:
+    if is_blurry(worst, cfg.blur):
         box = worst.sharp.worst_box or _page_box(views[worst.index])
         yield flag(
             "image.blurry",
@@ -251,11 +280,7 @@ def image_quality(ctx: MaterialContext) -> Iterator[Flag]:
     # resolution: text too small, or the document too few pixels across
     kind = "card" if dt in cfg.card_types else "page"
     min_side = cfg.low_resolution.min_short_side_px.get(kind, 0)
-    low = [
-        p
-        for p in pages
-        if (0 < p.sharp.text_px < cfg.low_resolution.min_text_px) or (0 < p.short_side < min_side)
-    ]
+    low = [p for p in pages if text_too_small(p, cfg.low_resolution) or (0 < p.short_side < min_side)]
     if low:
         p = low[0]
         yield flag(
@@ -297,7 +322,7 @@ def image_quality(ctx: MaterialContext) -> Iterator[Flag]:
         )
 
     gray = all(p.colour.grayscale for p in pages)
-    q.photocopy = gray  # type: ignore[attr-defined]
+    q.photocopy = gray
     if gray and dt in cfg.photocopy.original_required:
         p = pages[0]
         yield flag(
@@ -306,3 +331,8 @@ def image_quality(ctx: MaterialContext) -> Iterator[Flag]:
             **_say("photocopy", doc=name, chroma=f"{p.colour.chroma_p99:.1f}"),
             evidence=[Evidence(page=p.index, box=_page_box(views[p.index]))],
         )
+
+
+# --------------------------------------------------------------------------- this family's checks, in order
+
+MATERIAL_CHECKS: tuple[MaterialCheck, ...] = (image_quality,)

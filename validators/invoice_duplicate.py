@@ -1,7 +1,7 @@
 """``invoice.duplicate``: the same invoice (code + number) filed twice.
 
 * Inside one case: the same invoice uploaded twice (same code + number, or the very same file).
-* Across cases: through the persistent register (``ctx.register``, see ``pipeline.register``);
+* Across cases: through the persistent register (``ctx.register``, see ``pipeline.stores.invoice_register``);
   an invoice recorded by another case before this one is a duplicate. Every invoice of the case
   is recorded, so a later case finds it; re-running a case never flags it against itself.
 
@@ -17,9 +17,11 @@ from typing import Any
 
 from pipeline.codes import DocType, Severity
 from pipeline.models import Evidence, Flag, MaterialResult, flag
-from pipeline.register import normalize_key
-from pipeline.registry import CaseContext, case_check
+from pipeline.plugins import CaseCheck, CaseContext
+from pipeline.stores.invoice_register import applicant_key, normalize_key
 from validators.consistency import fmt_money, load_rules, parse_date, parse_money
+
+#: ``CaseContext.scratch`` key: the (code, number) of every invoice this run recorded
 
 
 @dataclass
@@ -39,9 +41,7 @@ class InvoiceKey:
 
 
 def _qr(m: MaterialResult) -> dict[str, Any] | None:
-    extra = m.quality.model_extra or {}
-    qr = extra.get("qr")
-    return qr if isinstance(qr, dict) else None
+    return m.quality.qr
 
 
 def invoice_key(m: MaterialResult, min_confidence: float) -> InvoiceKey | None:
@@ -62,19 +62,22 @@ def invoice_key(m: MaterialResult, min_confidence: float) -> InvoiceKey | None:
     return InvoiceKey(code, number, min(fc.confidence, fn.confidence) >= min_confidence, False, ev)
 
 
-def _record(register: Any, case_id: str, k: InvoiceKey, m: MaterialResult) -> list[str]:
+def _record(register: Any, ctx: CaseContext, k: InvoiceKey, m: MaterialResult) -> list[str]:
     doc = m.document
     amount = parse_money(doc.value("total_amount")) if doc else None
     issued = parse_date(doc.value("issue_date")) if doc else None
+    case_id = ctx.case.case_id
     args = (case_id, k.code, k.number, fmt_money(amount) if amount is not None else None, issued)
+    who = applicant_key(ctx.case.applicant.id_number)
+    # the invoices this run checked: the runner stores the decision on these rows only
+    ctx.checked_invoices.append(k.key)
     if hasattr(register, "check_and_record"):
-        return list(register.check_and_record(*args))
+        return list(register.check_and_record(*args, applicant=who))
     others = list(register.seen_elsewhere(case_id, k.code, k.number))
     register.record(*args)
     return others
 
 
-@case_check
 def invoice_duplicates(ctx: CaseContext) -> Iterable[Flag]:
     rules = load_rules()
     flags: list[Flag] = []
@@ -111,7 +114,7 @@ def invoice_duplicates(ctx: CaseContext) -> Iterable[Flag]:
         by_key[k.key] = m
         if ctx.register is None:
             continue
-        others = _record(ctx.register, ctx.case.case_id, k, m)
+        others = _record(ctx.register, ctx, k, m)
         if others:
             flags.append(
                 flag(
@@ -128,3 +131,8 @@ def invoice_duplicates(ctx: CaseContext) -> Iterable[Flag]:
                 )
             )
     return flags
+
+
+# --------------------------------------------------------------------------- this family's checks, in order
+
+CASE_CHECKS: tuple[CaseCheck, ...] = (invoice_duplicates,)

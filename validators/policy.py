@@ -17,9 +17,10 @@ from datetime import date
 
 from pipeline.codes import DOC_NAMES, DocType, ServiceCode, Severity
 from pipeline.messages import make_flag
-from pipeline.models import Evidence, FieldValue, Flag, MaterialResult
-from pipeline.registry import CaseContext, case_check
-from pipeline.rules import (
+from pipeline.models import FieldValue, Flag, MaterialResult, evidence_of
+from pipeline.plugins import CaseCheck, CaseContext
+from pipeline.text import to_date
+from validators.support.rules import (
     Hospital,
     disease_catalogue,
     filing_value,
@@ -56,12 +57,6 @@ def _fields(
     return out
 
 
-def _evidence(fv: FieldValue | None) -> list[Evidence] | None:
-    if fv is None or fv.page is None:
-        return None
-    return [Evidence(page=fv.page, box=fv.box)]
-
-
 def _severity(*fvs: FieldValue | None) -> Severity:
     if all(fv is None or fv.confidence >= CONFIDENT for fv in fvs):
         return Severity.BLOCKER
@@ -71,7 +66,6 @@ def _severity(*fvs: FieldValue | None) -> Severity:
 # --------------------------------------------------------------------------- diseases
 
 
-@case_check
 def disease_not_covered(ctx: CaseContext) -> Iterator[Flag]:
     case = ctx.case
     if case.service != ServiceCode.CHRONIC_QUALIFICATION:
@@ -99,7 +93,7 @@ def disease_not_covered(ctx: CaseContext) -> Iterator[Flag]:
         params={"disease": fv.value, "catalogue_name": cat.name},
         field="diagnosis",
         found=fv.value,
-        evidence=_evidence(fv),
+        evidence=evidence_of(fv),
     )
 
 
@@ -114,14 +108,9 @@ def months_between(start: date, end: date) -> int:
     return months
 
 
-def _parse_date(s: str | None) -> date | None:
-    try:
-        return date.fromisoformat(s.strip()) if s else None
-    except ValueError:
-        return None
+_parse_date = to_date
 
 
-@case_check
 def residence_too_short(ctx: CaseContext) -> Iterator[Flag]:
     case = ctx.case
     if case.service != ServiceCode.REMOTE_LONG_TERM_RESIDENCE:
@@ -144,7 +133,7 @@ def residence_too_short(ctx: CaseContext) -> Iterator[Flag]:
                 field="valid_from",
                 expected=f">= {required} months before {case.submitted_on.isoformat()}",
                 found=fv.value,
-                evidence=_evidence(fv),
+                evidence=evidence_of(fv),
             )
         return
     raw = filing_value(case.filing, "residence_months")
@@ -165,7 +154,6 @@ def residence_too_short(ctx: CaseContext) -> Iterator[Flag]:
 # --------------------------------------------------------------------------- hospitals
 
 
-@case_check
 def hospital_not_networked(ctx: CaseContext) -> Iterator[Flag]:
     case = ctx.case
     if case.service not in REMOTE_SERVICES:
@@ -191,7 +179,7 @@ def hospital_not_networked(ctx: CaseContext) -> Iterator[Flag]:
                 params={"hospital": name},
                 field="to_hospital" if fv else "hospital",
                 found=name,
-                evidence=_evidence(fv),
+                evidence=evidence_of(fv),
             )
         elif not (h.networked and h.designated):
             yield make_flag(
@@ -201,7 +189,7 @@ def hospital_not_networked(ctx: CaseContext) -> Iterator[Flag]:
                 params={"hospital": h.name},
                 field="to_hospital" if fv else "hospital",
                 found=name,
-                evidence=_evidence(fv),
+                evidence=evidence_of(fv),
             )
 
 
@@ -219,7 +207,6 @@ def _referral_problem(
     return None
 
 
-@case_check
 def referral_unqualified(ctx: CaseContext) -> Iterator[Flag]:
     case = ctx.case
     if case.service != ServiceCode.REMOTE_REFERRAL:
@@ -247,7 +234,7 @@ def referral_unqualified(ctx: CaseContext) -> Iterator[Flag]:
             params={"hospital": h.name, "why": why},
             field="from_hospital",
             found=fv.value,
-            evidence=_evidence(fv),
+            evidence=evidence_of(fv),
         )
 
 
@@ -263,7 +250,6 @@ def _flag_value(v: str) -> bool | None:
     return None
 
 
-@case_check
 def emergency_unmarked(ctx: CaseContext) -> Iterator[Flag]:
     if ctx.case.filing.emergency is not True:
         return
@@ -280,14 +266,13 @@ def emergency_unmarked(ctx: CaseContext) -> Iterator[Flag]:
                 field="emergency",
                 expected="true",
                 found=fv.value,
-                evidence=_evidence(fv),
+                evidence=evidence_of(fv),
             )
 
 
 # --------------------------------------------------------------------------- in-person confirmation
 
 
-@case_check
 def offline_confirmation(ctx: CaseContext) -> Iterator[Flag]:
     case = ctx.case
     destination = case.filing.destination
@@ -303,3 +288,15 @@ def offline_confirmation(ctx: CaseContext) -> Iterator[Flag]:
             params={"service_name": service_name, "where": c.where, "bring": c.bring},
             rule=c.id,
         )
+
+
+# --------------------------------------------------------------------------- this family's checks, in order
+
+CASE_CHECKS: tuple[CaseCheck, ...] = (
+    disease_not_covered,
+    residence_too_short,
+    hospital_not_networked,
+    referral_unqualified,
+    emergency_unmarked,
+    offline_confirmation,
+)

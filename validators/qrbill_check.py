@@ -13,10 +13,10 @@ from typing import Any
 
 from pipeline.codes import FLAG_CATEGORIES, DocType, Severity
 from pipeline.models import Evidence, FieldValue, Flag, flag
-from pipeline.qrbill import QrBill, read_bill
-from pipeline.register import normalize_key
-from pipeline.registry import MaterialContext, material_check
+from pipeline.plugins import MaterialCheck, MaterialContext
+from pipeline.stores.invoice_register import normalize_key
 from validators.consistency import load_rules, parse_date, parse_money
+from validators.support.qrbill import QrBill, read_bill
 
 #: Code for a differing invoice code/number/check code; used once the contract table has it.
 QR_MISMATCH_CODE = "invoice.qr_mismatch"
@@ -66,7 +66,6 @@ def compare(bill: QrBill, fields: dict[str, FieldValue]) -> list[tuple[str, str,
     return out
 
 
-@material_check
 def qr_bill_check(ctx: MaterialContext) -> Iterable[Flag]:
     if not _is_invoice(ctx):
         return []
@@ -79,7 +78,7 @@ def qr_bill_check(ctx: MaterialContext) -> Iterable[Flag]:
     summary = bill.summary() | {"page": page, "matches": not diffs}
     if diffs:
         summary["mismatch"] = [d[0] for d in diffs]
-    ctx.quality.qr = summary  # type: ignore[attr-defined]  # Quality allows extra keys
+    ctx.quality.qr = summary
 
     rules = load_rules()
     flags: list[Flag] = []
@@ -131,3 +130,8 @@ def qr_bill_check(ctx: MaterialContext) -> Iterable[Flag]:
                 )
             )
     return flags
+
+
+# --------------------------------------------------------------------------- this family's checks, in order
+
+MATERIAL_CHECKS: tuple[MaterialCheck, ...] = (qr_bill_check,)

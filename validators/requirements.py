@@ -1,6 +1,6 @@
 """Required materials per service, filing facts and region (``material.missing``).
 
-The rules are data (``validators/rules/services.yaml`` + regional overlays, see ``pipeline.rules``).
+The rules are data (``validators/rules/services.yaml`` + regional overlays, see ``validators.support.rules``).
 A requirement is satisfied by a material whose *detected* type is one of its alternatives, or whose
 text carries one of its keywords (papers without a document type, e.g. 事故认定书).
 One material satisfies at most one requirement (a maximum matching of requirements to materials):
@@ -17,8 +17,8 @@ from collections.abc import Iterator
 from pipeline.codes import DOC_NAMES, DocType, Severity
 from pipeline.messages import join_alternatives, make_flag
 from pipeline.models import Flag, MaterialResult
-from pipeline.registry import CaseContext, case_check
-from pipeline.rules import Requirement, normalize_name, rules_for_case
+from pipeline.plugins import CaseCheck, CaseContext
+from validators.support.rules import Requirement, normalize_name, rules_for_case
 
 #: below this detection confidence, a material declared as the required type but detected as another
 #: one leaves the requirement in doubt: ``material.missing`` becomes a warning (same threshold as
@@ -101,7 +101,6 @@ def alternatives_text(req: Requirement) -> str:
     return names[0] if names else req.name
 
 
-@case_check
 def required_materials(ctx: CaseContext) -> Iterator[Flag]:
     case = ctx.case
     rules = rules_for_case(case.region)
@@ -126,3 +125,8 @@ def required_materials(ctx: CaseContext) -> Iterator[Flag]:
             expected=" | ".join(t.value for t in req.any_of) or None,
             doubtful_material=doubtful.file if doubtful else None,
         )
+
+
+# --------------------------------------------------------------------------- this family's checks, in order
+
+CASE_CHECKS: tuple[CaseCheck, ...] = (required_materials,)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +24,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 from rapidfuzz import fuzz
 
-from pipeline import imaging
 from pipeline.codes import DocType, Severity
 from pipeline.models import Box, Evidence, Flag, flag
-from pipeline.registry import MaterialContext, material_check
+from pipeline.plugins import MaterialCheck, MaterialContext
 from validators.image_quality import (
     PageView,
     doc_type,
@@ -36,6 +35,7 @@ from validators.image_quality import (
     page_qualities,
     page_views,
 )
+from validators.support import imaging
 
 log = logging.getLogger(__name__)
 
@@ -155,21 +155,28 @@ def _cannot_judge(ctx: MaterialContext) -> str | None:
     return None
 
 
-def seals_of(ctx: MaterialContext) -> list[tuple[int, imaging.Seal]]:
-    cached = ctx.scratch.get("quality.seals")
-    if cached is None:
-        cached = []
-        for v in page_views(ctx):
-            mask = document_region(ctx, v).mask  # red fabric under a photographed page is no seal
+class SealFacts:
+    """Red seals found on a material's upright pages (page index, seal), built once per material."""
+
+    def __init__(self, ctx: MaterialContext) -> None:
+        self._ctx = ctx
+
+    @cached_property
+    def found(self) -> list[tuple[int, imaging.Seal]]:
+        out = []
+        for v in page_views(self._ctx):
+            mask = document_region(self._ctx, v).mask  # red fabric under a photographed page is no seal
             for s in imaging.find_seals(v.image):
                 cx, cy = (min(max(int(c), 0), n - 1) for c, n in zip(s.center, mask.shape[::-1], strict=True))
                 if mask[cy, cx]:
-                    cached.append((v.index, s))
-        ctx.scratch["quality.seals"] = cached
-    return cached  # type: ignore[no-any-return]
+                    out.append((v.index, s))
+        return out
 
 
-@material_check
+def seals_of(ctx: MaterialContext) -> list[tuple[int, imaging.Seal]]:
+    return ctx.fact(SealFacts).found
+
+
 def official_seals(ctx: MaterialContext) -> Iterator[Flag]:
     views = page_views(ctx)
     if not views:
@@ -181,17 +188,12 @@ def official_seals(ctx: MaterialContext) -> Iterator[Flag]:
     doc = ctx.document
     names = [v for f in rules.institution_fields if doc is not None and (v := doc.value(f))]
     described: list[dict[str, Any]] = []
-    engine = None
     by_index = {v.index: v for v in views}
     for i, (page, seal) in enumerate(found):
         info: dict[str, Any] = {"page": page, "box": [round(c, 1) for c in seal.box]}
         if i < rules.read_ring_text:
             try:
-                if engine is None:
-                    from pipeline.ocr import get_engine
-
-                    engine = get_engine(ctx.settings)
-                text, conf = ring_text(by_index[page].image, seal, engine)
+                text, conf = ring_text(by_index[page].image, seal, ctx.ocr_engine())
                 info["text"] = text
                 info["text_confidence"] = round(conf, 3)
                 if names and text:
@@ -199,13 +201,13 @@ def official_seals(ctx: MaterialContext) -> Iterator[Flag]:
             except Exception as e:  # reading the ring is a bonus: never fail the check for it
                 log.warning("seal ring text not read: %s", type(e).__name__)
         described.append(info)
-    ctx.quality.seals = described  # type: ignore[attr-defined]
+    ctx.quality.seals = described
 
     if found:
         return
     doubt = _cannot_judge(ctx)
     if doubt:
-        ctx.quality.seal_unverified = doubt  # type: ignore[attr-defined]
+        ctx.quality.seal_unverified = doubt
         return
     dt = doc_type(ctx)
     req = rules.required.get(dt)
@@ -224,3 +226,8 @@ def official_seals(ctx: MaterialContext) -> Iterator[Flag]:
         reason=reason,
         evidence=[_expected_place(ctx, views, rules.institution_fields)],
     )
+
+
+# --------------------------------------------------------------------------- this family's checks, in order
+
+MATERIAL_CHECKS: tuple[MaterialCheck, ...] = (official_seals,)

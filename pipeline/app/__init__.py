@@ -1,1 +1,2 @@
-"""Applications on top of the pipeline (the HTTP API; the review desk later)."""
+"""The composition root: the CLI (``cli``), the portal API (``api``) and the wiring that builds a runner from
+the floors below (``wiring``)."""

@@ -12,13 +12,14 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.config import Settings
+from pipeline.errors import TransientError
 from pipeline.models import OcrLine
 
 log = logging.getLogger(__name__)
 
 
-class OcrEngineError(RuntimeError):
-    """The OCR engine cannot be loaded or failed on a page."""
+class OcrEngineError(TransientError):
+    """The OCR engine cannot be loaded or failed on a page (a case it hits goes to review)."""
 
 
 class OcrEngine(ABC):
@@ -61,16 +62,26 @@ def get_engine(settings: Settings, threads: int | None = None) -> OcrEngine:
 class OcrCache:
     """OCR results keyed by (pixel content hash, engine, version), in one SQLite file."""
 
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, path: Path, max_age_days: float = 0.0) -> None:
+        from pipeline.safety import private_file
+
+        private_file(path)  # OCR text of ID cards: owner-only, whatever the umask
+        self.max_age = max_age_days * 86400.0
         self._db = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
         # Worker processes open the cache at the same moment: switching to WAL needs a lock another
         # process may hold, so retry a few times before giving up on the cache.
         for attempt in range(20):
             try:
                 self._db.execute("PRAGMA journal_mode=WAL")
-                self._db.execute("CREATE TABLE IF NOT EXISTS ocr (key TEXT PRIMARY KEY, lines TEXT NOT NULL)")
+                self._db.execute("PRAGMA secure_delete=ON")  # purged text is overwritten on disk
+                self._db.execute(
+                    "CREATE TABLE IF NOT EXISTS ocr (key TEXT PRIMARY KEY, lines TEXT NOT NULL, created REAL)"
+                )
+                cols = {r[1] for r in self._db.execute("PRAGMA table_info(ocr)")}
+                if "created" not in cols:  # a cache of an earlier version: its entries count as expired
+                    self._db.execute("ALTER TABLE ocr ADD COLUMN created REAL")
                 self._db.commit()
+                private_file(path)
                 break
             except sqlite3.OperationalError:
                 if attempt == 19:
@@ -85,9 +96,16 @@ class OcrCache:
         h.update(np.ascontiguousarray(image).tobytes())
         return f"{engine.name}:{engine.version}:upright:{h.hexdigest()}"
 
+    def _cutoff(self) -> float:
+        return time.time() - self.max_age if self.max_age > 0 else float("-inf")
+
     def get(self, key: str) -> tuple[list[OcrLine], int] | None:
         with self._lock:
-            row = self._db.execute("SELECT lines FROM ocr WHERE key = ?", (key,)).fetchone()
+            if self.max_age > 0:  # an expired entry is not served (and is purged at the next open)
+                sql, args = "SELECT lines FROM ocr WHERE key = ? AND created >= ?", [key, self._cutoff()]
+            else:
+                sql, args = "SELECT lines FROM ocr WHERE key = ?", [key]
+            row = self._db.execute(sql, args).fetchone()
         if row is None:
             return None
         data = json.loads(row[0])
@@ -99,10 +117,32 @@ class OcrCache:
         )
         try:
             with self._lock:
-                self._db.execute("INSERT OR REPLACE INTO ocr (key, lines) VALUES (?, ?)", (key, payload))
+                self._db.execute(
+                    "INSERT OR REPLACE INTO ocr (key, lines, created) VALUES (?, ?, ?)",
+                    (key, payload, time.time()),
+                )
                 self._db.commit()
         except sqlite3.OperationalError as e:  # a busy cache must never fail a case
             log.warning("OCR cache write skipped: %s", e)
+
+    def purge(self, everything: bool = False) -> int:
+        """Delete expired entries (all with ``everything``); returns how many. Deleted text is
+        overwritten (``secure_delete``) and the write-ahead log truncated."""
+        with self._lock:
+            if everything:
+                cur = self._db.execute("DELETE FROM ocr")
+            elif self.max_age > 0:
+                cur = self._db.execute(
+                    "DELETE FROM ocr WHERE created IS NULL OR created < ?", (self._cutoff(),)
+                )
+            else:
+                return 0
+            self._db.commit()
+            try:
+                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            except sqlite3.OperationalError:
+                pass
+            return int(cur.rowcount or 0)
 
 
 _caches: dict[Path, OcrCache] = {}
@@ -115,7 +155,8 @@ def _cache(settings: Settings) -> OcrCache | None:
     c = _caches.get(path)
     if c is None:
         try:
-            c = OcrCache(path)
+            c = OcrCache(path, max_age_days=settings.ocr_cache_days)
+            c.purge()  # expired entries do not stay on disk
         except sqlite3.Error as e:
             log.warning("OCR cache unavailable: %s", e)
             return None

@@ -1,1 +1,1 @@
-"""Rule data (YAML) of the service, policy and filing-type checks; loaded by ``pipeline.rules``."""
+"""Rule data (YAML) of the service, policy and filing-type checks; loaded by ``validators.support.rules``."""

@@ -46,6 +46,7 @@ from pipeline.app.api.worker import SubmissionWorker, Waiters
 from pipeline.config import Settings, get_settings
 from pipeline.models import CaseError, load_case
 from pipeline.runner import RESERVED_FILES
+from pipeline.safety import applicant_view
 from pipeline.stores.cases import (
     CaseStore,
     Client,
@@ -157,7 +158,7 @@ def _status(request: Request, sub: Submission) -> SubmissionStatus:
         status_url=url,
         report_url=url + "/report",
         deliveries_url=url + "/deliveries",
-        report=Report.model_validate(sub.report) if sub.report is not None else None,
+        report=Report.model_validate(applicant_view(sub.report)) if sub.report is not None else None,
     )
 
 
@@ -174,9 +175,9 @@ def create_app(
             from pipeline.app.api.executors import PrefectExecutor
 
             return PrefectExecutor(settings)
-        from pipeline.runner import CaseRunner
+        from pipeline.app.wiring import build_runner
 
-        return CaseRunner(settings, enrollment=enrollment, pool=pool)
+        return build_runner(settings, enrollment=enrollment, pool=pool)
 
     api = Api(settings, runner_factory or _default_runner)
 
@@ -298,7 +299,7 @@ def create_app(
             case = load_case(staging)
         except CaseError as e:
             raise ApiProblem(422, "invalid-case", str(e), title="Invalid case") from None
-        from pipeline.storage import fingerprint_dir
+        from flows.storage import fingerprint_dir
 
         body_hash = fingerprint_dir(staging)
         if callback_url:
@@ -387,7 +388,7 @@ def create_app(
             _save_upload(up, staging / name)
 
     def _stage_storage(staging: Path, key: str) -> str:
-        from pipeline.storage import (
+        from flows.storage import (
             CaseNotFoundError,
             ChecksumMismatchError,
             InvalidKeyError,
@@ -560,7 +561,7 @@ def create_app(
                 f"the submission is {sub.status}",
                 headers={"Retry-After": str(api.worker.retry_after(1))},
             )
-        return sub.report
+        return applicant_view(sub.report)
 
     @app.get(
         "/v1/submissions/{submission_id}/deliveries",

@@ -26,7 +26,7 @@ from pipeline.stores.cases import Submission
 
 class PrefectExecutor:
     def __init__(self, settings: Settings) -> None:
-        from pipeline.storage import get_storage
+        from flows.storage import get_storage
 
         self.settings = settings
         self.storage = get_storage(settings)

@@ -38,6 +38,7 @@ from typing import Any
 from pipeline import __version__
 from pipeline.config import Settings
 from pipeline.models import CaseError
+from pipeline.safety import applicant_view
 from pipeline.stores.cases import CaseStore, Delivery, Submission, utcnow
 
 log = logging.getLogger("intake.api.worker")
@@ -259,7 +260,7 @@ class SubmissionWorker:
             "case_id": sub.case_id,
             "decision": sub.decision,
             "error": sub.error,
-            "report": sub.report,
+            "report": applicant_view(sub.report) if sub.report is not None else None,
         }
         return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 

@@ -1,9 +1,0 @@
-"""Extractor for `prescription` (labels and keywords in specs.yaml)."""
-
-from __future__ import annotations
-
-from extractors._base import SpecExtractor
-from pipeline.codes import DocType
-from pipeline.registry import register_extractor
-
-EXTRACTOR = register_extractor(SpecExtractor(DocType.PRESCRIPTION))

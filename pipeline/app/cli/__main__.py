@@ -1,0 +1,5 @@
+"""``python -m pipeline.app.cli``."""
+
+from pipeline.app.cli import app
+
+app()

@@ -1,0 +1,167 @@
+"""Money: the one parser of the project for amounts in figures and in 大写 (upper-case Chinese).
+
+``parse_money`` / ``parse_upper_amount`` give the contract's ``"0.00"`` strings; ``to_decimal`` turns a
+field value back into a :class:`decimal.Decimal`. None of them raises on any input.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+import cn2an
+
+from pipeline.text.chars import compact, norm
+from pipeline.text.ids import fix_digits
+
+_MONEY_RE = re.compile(r"-?\d[\d,]*(?:\.\d+)?|-?\.\d+")
+
+
+def parse_money(s: str | None) -> str | None:
+    """``¥2,514.50`` / ``2514.5元`` / ``￥ 2514.50`` -> ``2514.50``; the last amount in the text wins
+    when several are present only if the text has no currency marker."""
+    if not s:
+        return None
+    try:
+        t = fix_digits(norm(s))
+        t = t.replace(" ", "")
+        t = re.sub(r"(?<=\d)[,](?=\d{2}(?:\D|$))(?!\d{3})", ".", t)  # 2514,50 -> 2514.50
+        t = re.sub(r"(?<=\d)\.(?=\d{3}[.,]\d)", ",", t)  # 1.234,56 style thousand marks
+        marked = re.search(r"[¥$]\s*(-?\d[\d,]*(?:\.\d+)?)", t)
+        m = marked.group(1) if marked else None
+        if m is None:
+            ms = _MONEY_RE.findall(t)
+            if not ms:
+                return None
+            m = ms[0]
+        m = m.replace(",", "")
+        if m.count(".") > 1:
+            return None
+        v = Decimal(m)
+        if v.is_nan() or v.is_infinite() or abs(v) >= Decimal("1e12"):
+            return None
+        return str(v.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    except (InvalidOperation, ValueError, ArithmeticError):
+        return None
+    except Exception:
+        return None
+
+
+# --------------------------------------------------------------------------- Chinese upper-case amounts
+
+_UP_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "壹": 1,
+    "一": 1,
+    "贰": 2,
+    "貳": 2,
+    "二": 2,
+    "两": 2,
+    "叁": 3,
+    "參": 3,
+    "三": 3,
+    "肆": 4,
+    "四": 4,
+    "伍": 5,
+    "五": 5,
+    "陆": 6,
+    "陸": 6,
+    "六": 6,
+    "柒": 7,
+    "七": 7,
+    "捌": 8,
+    "八": 8,
+    "玖": 9,
+    "九": 9,
+}
+_UP_UNITS = {"拾": 10, "十": 10, "佰": 100, "百": 100, "仟": 1000, "千": 1000}
+_UP_BIG = {"万": 10_000, "萬": 10_000, "亿": 100_000_000, "億": 100_000_000}
+_UP_ALLOWED = set(_UP_DIGITS) | set(_UP_UNITS) | set(_UP_BIG) | set("元圆圓角分整正")
+
+
+def _parse_cn_integer(s: str) -> int | None:
+    if not s:
+        return 0
+    try:
+        std = s
+        for k, v in {"〇": "零", "两": "贰", "圓": "元"}.items():
+            std = std.replace(k, v)
+        return int(cn2an.cn2an(std, "normal"))
+    except Exception:
+        pass
+    # fallback: own positional parser
+    total = 0
+    section = 0
+    digit = 0
+    for ch in s:
+        if ch in _UP_DIGITS:
+            digit = _UP_DIGITS[ch]
+        elif ch in _UP_UNITS:
+            section += (digit or 1) * _UP_UNITS[ch]
+            digit = 0
+        elif ch in _UP_BIG:
+            section += digit
+            total = (total + section) * _UP_BIG[ch] if _UP_BIG[ch] > 10_000 else total + section * _UP_BIG[ch]
+            section = 0
+            digit = 0
+        else:
+            return None
+    return total + section + digit
+
+
+def parse_upper_amount(s: str | None) -> str | None:
+    """``贰仟伍佰壹拾肆元伍角`` / ``…元伍角零分`` / ``…元整`` -> ``2514.50``; None when unreadable."""
+    if not s:
+        return None
+    try:
+        t = compact(s)
+        t = re.sub(r"^(人民币|金额|合计|大写|\(大写\)|[:¥])+", "", t)
+        # keep the longest run of amount characters
+        runs = re.findall(rf"[{''.join(sorted(_UP_ALLOWED))}]+", t)
+        runs = [r for r in runs if any(c in _UP_DIGITS or c in _UP_UNITS for c in r)]
+        if not runs:
+            return None
+        t = max(runs, key=len)
+        t = t.rstrip("整正")
+        yuan_part, jiao, fen = t, 0, 0
+        m = re.search(r"(?:[元圆圓])(.*)$", t)
+        if m:
+            yuan_part = t[: m.start()]
+            rest = m.group(1)
+        elif "角" in t or "分" in t:
+            yuan_part, rest = "", t
+        else:
+            rest = ""
+        if rest:
+            mj = re.search(r"([零〇壹贰貳叁參肆伍陆陸柒捌玖一二两三四五六七八九])角", rest)
+            mf = re.search(r"([零〇壹贰貳叁參肆伍陆陸柒捌玖一二两三四五六七八九])分", rest)
+            jiao = _UP_DIGITS[mj.group(1)] if mj else 0
+            fen = _UP_DIGITS[mf.group(1)] if mf else 0
+            leftover = re.sub(r"[零〇壹贰貳叁參肆伍陆陸柒捌玖一二两三四五六七八九][角分]|零", "", rest)
+            if leftover:
+                return None
+        yuan_part = yuan_part.lstrip("零") if yuan_part.strip("零") else yuan_part
+        yuan = _parse_cn_integer(yuan_part) if yuan_part.strip("零") else 0
+        if yuan is None:
+            return None
+        v = Decimal(yuan) + Decimal(jiao) / 10 + Decimal(fen) / 100
+        return str(v.quantize(Decimal("0.01")))
+    except Exception:
+        return None
+
+
+def to_decimal(value: str | None) -> Decimal | None:
+    """A field value (``"2514.50"`` from the extractors, any amount text, or an amount in 大写) as a
+    Decimal with two places; None when there is none."""
+    if not value:
+        return None
+    text = str(value)
+    found = parse_money(text) if re.search(r"\d", text) else parse_upper_amount(text)
+    return Decimal(found) if found is not None else None
+
+
+def upper_to_decimal(value: str | None) -> Decimal | None:
+    """An amount in 大写 (``贰仟伍佰壹拾肆元伍角整``) as a Decimal; None when it cannot be read."""
+    found = parse_upper_amount(value)
+    return Decimal(found) if found is not None else None

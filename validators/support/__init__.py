@@ -1,0 +1,1 @@
+"""Helpers of the checks: rule data, name matching, image measures, e-bill QR codes."""
