@@ -231,12 +231,13 @@ def test_report_409_while_running_then_back_pressure_429_and_503(tmp_path: Path)
         assert int(r.headers["retry-after"]) >= 1
         r = c.post("/v1/submissions", headers=bearer(kb), files={"case": (None, case_bytes("BP-b"))})
         assert r.status_code == 202
+        sid_b = r.json()["id"]
         r = c.post("/v1/submissions", headers=bearer(kb), files={"case": (None, case_bytes("BP-c"))})
         _problem(r, 503)
         assert int(r.headers["retry-after"]) >= 1
         runner.gate.set()
-        for sid in ids:
-            r = c.get(f"/v1/submissions/{sid}", params={"wait": 30}, headers=bearer(ka))
+        for sid, k in [*((i, ka) for i in ids), (sid_b, kb)]:
+            r = c.get(f"/v1/submissions/{sid}", params={"wait": 30}, headers=bearer(k))
             assert r.json()["status"] == "done"
         assert store.count_by_status() == {"done": 3}
 
