@@ -194,6 +194,24 @@ def test_413_by_content_length_and_by_counting_a_streamed_body(tmp_path: Path) -
         assert store.count_pending() == 0 and store.count_by_status() == {}
 
 
+def test_413_for_too_many_files_and_an_oversized_case_part(tmp_path: Path) -> None:
+    with api_client(tmp_path / "h", api_max_files=2) as (c, store, _):
+        _, key, _ = store.add_client("p")
+        h = bearer(key)
+        for n in (3, 5):  # over our limit; over the form parser's
+            files = [("case", (None, case_bytes()))] + [("files", (f"f{i}.jpg", b"x")) for i in range(n)]
+            assert "files" in _problem(c.post("/v1/submissions", headers=h, files=files), 413)["detail"]
+        ok = [("case", ("case.json", case_bytes()))] + [("files", (f"f{i}.jpg", b"x")) for i in range(2)]
+        assert (
+            c.post("/v1/submissions", headers=h, files=ok).status_code == 202
+        )  # the case part is not counted
+        huge = b'{"case_id": "' + b"x" * (5 * 1024 * 1024) + b'"}'
+        _problem(c.post("/v1/submissions", headers=h, files={"case": (None, huge)}), 413)
+        _problem(c.post("/v1/submissions", headers=h, files={"case": ("case.json", huge)}), 413)
+        r = c.post("/v1/submissions", headers={**h, "content-type": "multipart/form-data"}, content=b"x")
+        assert _problem(r, 400)["type"].endswith("bad-multipart")
+
+
 def test_idempotency_same_body_same_submission_other_body_409(env, tmp_path: Path) -> None:
     c, store, h = env
     files = [("case", (None, case_bytes("API-IDEM"))), ("files", ("x.pdf", invoice_pdf(tmp_path / "x.pdf")))]

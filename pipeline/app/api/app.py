@@ -29,6 +29,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pipeline import __version__
 from pipeline.app.api.errors import ApiProblem, install_handlers, problem_responses
@@ -450,9 +451,19 @@ def create_app(
         form = None
         try:
             if ctype in ("multipart/form-data", "application/x-www-form-urlencoded"):
-                form = await request.form(
-                    max_files=settings.api_max_files + 1, max_fields=20, max_part_size=_MAX_CASE_JSON
-                )
+                try:
+                    form = await request.form(
+                        max_files=settings.api_max_files + 1,  # + the case as a file part
+                        max_fields=20,
+                        max_part_size=_MAX_CASE_JSON,
+                    )
+                except StarletteHTTPException as e:  # the form parser's refusals: limits are 413
+                    detail = str(e.detail)
+                    if detail.startswith(
+                        ("Too many files", "Too many fields", "Part exceeded", "Field exceeded")
+                    ):
+                        raise ApiProblem(413, "too-large", detail) from None
+                    raise ApiProblem(400, "bad-multipart", detail) from None
                 unknown = sorted(set(form.keys()) - _FORM_FIELDS)
                 if unknown:
                     raise ApiProblem(
