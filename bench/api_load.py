@@ -146,6 +146,27 @@ async def _run(args: argparse.Namespace, base: str, key: str, tmp: Path) -> dict
     }
 
 
+def _baseline(kind: str, tmp: Path, workers: int, runs: int = 3) -> float:
+    """Median seconds of CaseRunner.run on the same case, in-process, warm (one untimed run first):
+    the service time without the API, measured in the same run as the peer of the API's latency."""
+    from pipeline.app.wiring import build_runner
+    from pipeline.config import Settings
+
+    folder = tmp / "baseline-case"
+    folder.mkdir()
+    for field, (name, data, *_) in _case_parts(kind, tmp, 0):
+        (folder / ("case.json" if field == "case" else name)).write_bytes(data)
+    settings = Settings(home=tmp / "baseline-home", workers=workers)
+    with build_runner(settings, pool=settings.effective_workers() > 1) as runner:
+        runner.run(folder)
+        times = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            runner.run(folder)
+            times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--clients", type=int, default=50)
@@ -153,6 +174,7 @@ def main() -> None:
     ap.add_argument("--case", default="small", help="small, pdf, or a case folder")
     ap.add_argument("--workers", type=int, default=0, help="INTAKE_WORKERS of the server (0 = cores)")
     ap.add_argument("--runners", type=int, default=1, help="INTAKE_API_RUNNERS of the server")
+    ap.add_argument("--no-baseline", action="store_true", help="skip the in-process CaseRunner timing")
     args = ap.parse_args()
 
     import httpx
@@ -164,6 +186,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="intake-api-load-") as td:
         tmp = Path(td)
         home = tmp / "home"
+        baseline = None if args.no_baseline else _baseline(args.case, tmp, args.workers)
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
@@ -232,13 +255,16 @@ def main() -> None:
         rss_before_mb=round(rss_before / 2**20, 1),
         rss_after_mb=round(rss_after / 2**20, 1),
         load_average=os.getloadavg()[0],
+        baseline_run_s=round(baseline, 3) if baseline is not None else None,
+        p50_over_baseline=round(result["p50_s"] / baseline, 2) if baseline else None,
     )
     print(
         f"{args.clients} clients, {args.seconds:.0f} s, case {args.case}: {result['completed']} reports "
         f"({result['throughput_per_s']}/s); submit->report p50 {result['p50_s']} s, p95 {result['p95_s']} s, "
         f"max {result['max_s']} s; refused 429: {result['refused_429']}, 503: {result['refused_503']}; "
         f"exactly one report: {result['exactly_one_report']}; server RSS {result['rss_before_mb']} MB -> "
-        f"{result['rss_after_mb']} MB; load average {result['load_average']:.1f}"
+        f"{result['rss_after_mb']} MB; load average {result['load_average']:.1f}; in-process run of the "
+        f"same case (median of 3, warm): {result['baseline_run_s']} s, p50 / that = {result['p50_over_baseline']}"
     )
     print(json.dumps(result))
 

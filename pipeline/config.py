@@ -88,6 +88,8 @@ class Settings(BaseSettings):
     api_callback_timeout: float = 10.0
     api_public_docs: bool = False  # /docs and /openapi.json without a key
     api_keep_uploads: bool = True  # keep a submission's files (owner-only) after its report
+    api_executor: Literal["local", "prefect"] = "local"  # prefect: the process-case flow runs submissions
+    api_prefect_deployment: str | None = None  # e.g. process-case/on-demand; unset: the flow in-process
 
     @property
     def cache_dir(self) -> Path:

@@ -8,6 +8,7 @@ import socket
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from schemathesis import checks
 from pipeline.app.api import create_app
 from tests.api_support import case_bytes, settings_for
 
-_HOME = Path(tempfile.mkdtemp(prefix="intake-schema-"))
+_HOME = Path(tempfile.gettempdir()) / f"intake-schema-{uuid.uuid4().hex}"  # made by the server only
 _SETTINGS = settings_for(_HOME, api_wait_max=0.5)
 _APP = create_app(_SETTINGS, pool=False)
 schema = schemathesis.openapi.from_dict(_APP.openapi())

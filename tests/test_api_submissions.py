@@ -76,6 +76,15 @@ def test_readme_curl_shape_case_as_file_part_then_status_then_report(env, tmp_pa
     alone = c.get(f"/v1/submissions/{sub['id']}/report", headers=h)
     assert alone.status_code == 200 and alone.json() == report
     assert set(alone.json()) >= {"case_id", "decision", "flags", "materials"}
+    # what intake check --json prints for the same folder, in the applicant's view (no null keys added)
+    from pipeline.app.wiring import build_runner
+
+    api = c.app.state.api  # type: ignore[attr-defined]
+    with build_runner(api.settings, pool=False) as runner:
+        direct = runner.run(api.submissions / sub["id"]).to_json()
+    from pipeline.safety import applicant_view
+
+    assert {**report, "seconds": 0} == {**applicant_view(direct), "seconds": 0}
 
 
 def test_case_as_form_field_and_wait_answers_200_when_done(env) -> None:
@@ -144,6 +153,8 @@ def test_request_problems_share_one_shape(env) -> None:
         422,
     )
     assert "callback_url" in body["detail"]
+    api = c.app.state.api  # type: ignore[attr-defined]
+    assert list(api.incoming.iterdir()) == []  # staging folders removed on every refusal
 
 
 def test_a_path_is_reduced_to_its_base_name(env) -> None:
@@ -183,6 +194,24 @@ def test_413_by_content_length_and_by_counting_a_streamed_body(tmp_path: Path) -
         assert store.count_pending() == 0 and store.count_by_status() == {}
 
 
+def test_413_for_too_many_files_and_an_oversized_case_part(tmp_path: Path) -> None:
+    with api_client(tmp_path / "h", api_max_files=2) as (c, store, _):
+        _, key, _ = store.add_client("p")
+        h = bearer(key)
+        for n in (3, 5):  # over our limit; over the form parser's
+            files = [("case", (None, case_bytes()))] + [("files", (f"f{i}.jpg", b"x")) for i in range(n)]
+            assert "files" in _problem(c.post("/v1/submissions", headers=h, files=files), 413)["detail"]
+        ok = [("case", ("case.json", case_bytes()))] + [("files", (f"f{i}.jpg", b"x")) for i in range(2)]
+        assert (
+            c.post("/v1/submissions", headers=h, files=ok).status_code == 202
+        )  # the case part is not counted
+        huge = b'{"case_id": "' + b"x" * (5 * 1024 * 1024) + b'"}'
+        _problem(c.post("/v1/submissions", headers=h, files={"case": (None, huge)}), 413)
+        _problem(c.post("/v1/submissions", headers=h, files={"case": ("case.json", huge)}), 413)
+        r = c.post("/v1/submissions", headers={**h, "content-type": "multipart/form-data"}, content=b"x")
+        assert _problem(r, 400)["type"].endswith("bad-multipart")
+
+
 def test_idempotency_same_body_same_submission_other_body_409(env, tmp_path: Path) -> None:
     c, store, h = env
     files = [("case", (None, case_bytes("API-IDEM"))), ("files", ("x.pdf", invoice_pdf(tmp_path / "x.pdf")))]
@@ -220,12 +249,13 @@ def test_report_409_while_running_then_back_pressure_429_and_503(tmp_path: Path)
         assert int(r.headers["retry-after"]) >= 1
         r = c.post("/v1/submissions", headers=bearer(kb), files={"case": (None, case_bytes("BP-b"))})
         assert r.status_code == 202
+        sid_b = r.json()["id"]
         r = c.post("/v1/submissions", headers=bearer(kb), files={"case": (None, case_bytes("BP-c"))})
         _problem(r, 503)
         assert int(r.headers["retry-after"]) >= 1
         runner.gate.set()
-        for sid in ids:
-            r = c.get(f"/v1/submissions/{sid}", params={"wait": 30}, headers=bearer(ka))
+        for sid, k in [*((i, ka) for i in ids), (sid_b, kb)]:
+            r = c.get(f"/v1/submissions/{sid}", params={"wait": 30}, headers=bearer(k))
             assert r.json()["status"] == "done"
         assert store.count_by_status() == {"done": 3}
 

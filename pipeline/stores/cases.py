@@ -290,7 +290,9 @@ def _sqlite_path(url: str) -> Path | None:
     return None if not p or p == ":memory:" else Path(p)
 
 
-def _make_engine(url: str) -> Engine:
+def _make_engine(url: str, writer: bool = True) -> Engine:
+    """``writer``: transactions begin with ``BEGIN IMMEDIATE`` (SQLite's write lock, taken before the
+    reads of a read-then-write); the reader engine begins deferred, so reads never queue behind it."""
     if url.startswith("sqlite"):
         path = _sqlite_path(url)
         if path is not None:
@@ -311,7 +313,7 @@ def _make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _on_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
@@ -368,12 +370,19 @@ class CaseStore:
         self.engine = _make_engine(self.url)
         self.dialect = self.engine.dialect.name
         migrate(self.engine, self.url)
+        self.read_engine = _make_engine(self.url, writer=False) if self.dialect == "sqlite" else self.engine
 
     def close(self) -> None:
         self.engine.dispose()
+        if self.read_engine is not self.engine:
+            self.read_engine.dispose()
 
     def _session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
+
+    def _reader(self) -> Session:
+        """For reads only: never takes SQLite's write lock."""
+        return Session(self.read_engine, expire_on_commit=False)
 
     # ------------------------------------------------------------------ clients
     def add_client(
@@ -406,14 +415,14 @@ class CaseStore:
         """The active client holding this key, or None (unknown or revoked)."""
         if not key or len(key) > 200:
             return None
-        with self._session() as s:
+        with self._reader() as s:
             row = s.scalars(select(ClientRow).where(ClientRow.key_hash == hash_key(key))).first()
             if row is None or row.revoked_at is not None:
                 return None
             return Client.of(row)
 
     def get_client(self, client_id: str) -> Client | None:
-        with self._session() as s:
+        with self._reader() as s:
             row = s.get(ClientRow, client_id)
             return Client.of(row) if row else None
 
@@ -427,12 +436,12 @@ class CaseStore:
             return bool(res.rowcount)  # type: ignore[attr-defined]
 
     def list_clients(self) -> list[Client]:
-        with self._session() as s:
+        with self._reader() as s:
             return [Client.of(r) for r in s.scalars(select(ClientRow).order_by(ClientRow.created_at))]
 
     # ------------------------------------------------------------------ submissions
     def find_by_idempotency(self, client_id: str | None, key: str) -> Submission | None:
-        with self._session() as s:
+        with self._reader() as s:
             row = s.scalars(
                 select(SubmissionRow).where(
                     SubmissionRow.client_id == client_id, SubmissionRow.idempotency_key == key
@@ -486,7 +495,7 @@ class CaseStore:
         return Submission.of(row), True
 
     def get_submission(self, submission_id: str) -> Submission | None:
-        with self._session() as s:
+        with self._reader() as s:
             row = s.get(SubmissionRow, submission_id)
             return Submission.of(row) if row else None
 
@@ -494,18 +503,18 @@ class CaseStore:
         stmt = select(func.count()).select_from(SubmissionRow).where(SubmissionRow.status.in_(PENDING))
         if client_id is not None:
             stmt = stmt.where(SubmissionRow.client_id == client_id)
-        with self.engine.connect() as conn:
+        with self.read_engine.connect() as conn:
             return int(conn.execute(stmt).scalar_one())
 
     def count_by_status(self) -> dict[str, int]:
         stmt = select(SubmissionRow.status, func.count()).group_by(SubmissionRow.status)
-        with self.engine.connect() as conn:
+        with self.read_engine.connect() as conn:
             return {str(k): int(v) for k, v in conn.execute(stmt)}
 
     def claim_next(self, owner: str, lease_seconds: float) -> Submission | None:
         """Take the oldest queued submission: status running, claimed by ``owner``, attempts + 1."""
         for _ in range(20):
-            with self.engine.connect() as conn:
+            with self.read_engine.connect() as conn:
                 cand = conn.execute(
                     select(SubmissionRow.id)
                     .where(SubmissionRow.status == "queued")
@@ -656,7 +665,7 @@ class CaseStore:
 
     # ------------------------------------------------------------------ deliveries
     def due_deliveries(self, limit: int = 20) -> list[Delivery]:
-        with self._session() as s:
+        with self._reader() as s:
             rows = s.scalars(
                 select(DeliveryRow)
                 .where(
@@ -695,7 +704,7 @@ class CaseStore:
             )
 
     def deliveries(self, submission_id: str) -> list[Delivery]:
-        with self._session() as s:
+        with self._reader() as s:
             rows = s.scalars(
                 select(DeliveryRow)
                 .where(DeliveryRow.submission_id == submission_id)

@@ -29,6 +29,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pipeline import __version__
 from pipeline.app.api.errors import ApiProblem, install_handlers, problem_responses
@@ -171,6 +172,10 @@ def create_app(
     settings = settings or get_settings()
 
     def _default_runner() -> Any:
+        if settings.api_executor == "prefect":
+            from pipeline.app.api.executors import PrefectExecutor
+
+            return PrefectExecutor(settings)
         from pipeline.app.wiring import build_runner
 
         return build_runner(settings, enrollment=enrollment, pool=pool)
@@ -414,6 +419,7 @@ def create_app(
         "/v1/submissions",
         status_code=202,
         response_model=SubmissionStatus,
+        response_model_exclude_unset=True,  # the report exactly as intake check --json prints it
         tags=["submissions"],
         summary="Submit a case (202, then poll or be called back)",
         responses={
@@ -445,9 +451,19 @@ def create_app(
         form = None
         try:
             if ctype in ("multipart/form-data", "application/x-www-form-urlencoded"):
-                form = await request.form(
-                    max_files=settings.api_max_files + 1, max_fields=20, max_part_size=_MAX_CASE_JSON
-                )
+                try:
+                    form = await request.form(
+                        max_files=settings.api_max_files + 1,  # + the case as a file part
+                        max_fields=20,
+                        max_part_size=_MAX_CASE_JSON,
+                    )
+                except StarletteHTTPException as e:  # the form parser's refusals: limits are 413
+                    detail = str(e.detail)
+                    if detail.startswith(
+                        ("Too many files", "Too many fields", "Part exceeded", "Field exceeded")
+                    ):
+                        raise ApiProblem(413, "too-large", detail) from None
+                    raise ApiProblem(400, "bad-multipart", detail) from None
                 unknown = sorted(set(form.keys()) - _FORM_FIELDS)
                 if unknown:
                     raise ApiProblem(
@@ -523,6 +539,7 @@ def create_app(
     @app.get(
         "/v1/submissions/{submission_id}",
         response_model=SubmissionStatus,
+        response_model_exclude_unset=True,  # the report exactly as intake check --json prints it
         tags=["submissions"],
         summary="A submission's status, and its report once done",
         responses=problem_responses(401, 403, 404, 422),
@@ -537,6 +554,7 @@ def create_app(
     @app.get(
         "/v1/submissions/{submission_id}/report",
         response_model=Report,
+        response_model_exclude_unset=True,
         tags=["submissions"],
         summary="The report alone (409 while the submission is not done)",
         responses=problem_responses(401, 403, 404, 409, 422),

@@ -183,7 +183,10 @@ class SubmissionWorker:
         try:
             if not (folder / "case.json").is_file():
                 raise CaseError("the submission's files are gone")
-            report = self.runner.run(folder).to_json()
+            if hasattr(self.runner, "run_submission"):  # the Prefect executor
+                report = self.runner.run_submission(sub, folder)
+            else:
+                report = self.runner.run(folder).to_json()
         except CaseError as e:
             error = str(e)
         except Exception as e:
