@@ -37,7 +37,9 @@ case_like = st.fixed_dictionaries(
         "submitted_on": st.sampled_from(["2025-08-06", "2024-02-30", "x", ""]),
         "applicant": json_values,
         "materials": st.lists(
-            st.fixed_dictionaries({"file": st.text(max_size=12), "declared_type": st.none() | st.text(max_size=12)}),
+            st.fixed_dictionaries(
+                {"file": st.text(max_size=12), "declared_type": st.none() | st.text(max_size=12)}
+            ),
             max_size=3,
         )
         | json_values,
@@ -78,10 +80,12 @@ CASE = Case.model_validate(
 )
 
 pdfish = st.tuples(st.binary(max_size=200), st.integers(0, 20), st.binary(max_size=200)).map(
-    lambda t: b"%PDF-1.4\n1 0 obj\n<< /Length 9 /Filter /FlateDecode >>\nstream\n"
-    + zlib.compress(t[0] * t[1])
-    + b"\nendstream\nendobj\n"
-    + t[2]
+    lambda t: (
+        b"%PDF-1.4\n1 0 obj\n<< /Length 9 /Filter /FlateDecode >>\nstream\n"
+        + zlib.compress(t[0] * t[1])
+        + b"\nendstream\nendobj\n"
+        + t[2]
+    )
 )
 entry_kinds = st.sampled_from(["file", "pdf", "link_out", "link_in", "fifo", "dir", "dangling"])
 names = st.text(
