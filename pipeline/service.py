@@ -25,7 +25,7 @@ from pipeline import __version__
 from pipeline.config import Settings, get_settings
 from pipeline.models import CaseError
 from pipeline.runner import RESERVED_FILES, CaseRunner
-from pipeline.safety import applicant_view
+from pipeline.safety import applicant_view, loads_case_json
 
 _CHUNK = 1 << 20
 
@@ -77,9 +77,11 @@ def create_app(settings: Settings | None = None, enrollment: str | None = None, 
         files: Annotated[list[UploadFile] | None, File(description="the materials")] = None,
     ) -> dict[str, Any]:
         try:
-            json.loads(case)
+            loads_case_json(case.encode("utf-8", "surrogatepass"))
         except json.JSONDecodeError as e:
             raise HTTPException(status_code=422, detail=f"case is not valid JSON: {e.msg}") from None
+        except (ValueError, RecursionError) as e:  # nested too deep, duplicate keys
+            raise HTTPException(status_code=422, detail=f"case is not acceptable: {e}") from None
         workdir = Path(tempfile.mkdtemp(prefix="intake-req-"))
         try:
             (workdir / "case.json").write_text(case, encoding="utf-8")
