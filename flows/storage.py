@@ -91,7 +91,7 @@ def fingerprint_of(pairs: Iterable[tuple[str, str]]) -> str:
     h = hashlib.sha256(FINGERPRINT_VERSION.encode())
     for name, digest in sorted(pairs):
         h.update(b"\n")
-        h.update(name.encode("utf-8"))
+        h.update(name.encode("utf-8", "surrogateescape"))  # a file name need not be UTF-8
         h.update(b"\0")
         h.update(digest.encode("ascii"))
     return h.hexdigest()
@@ -109,7 +109,11 @@ def fingerprint_dir(case_dir: Path) -> str:
     """The input fingerprint of a local case folder (same value as :meth:`CaseStorage.input_fingerprint`)."""
     pairs = []
     for p in sorted(case_dir.rglob("*")):
-        if p.is_file():
+        if p.is_symlink():  # never followed: what a link points to is outside the case (issue 16)
+            rel = p.relative_to(case_dir).as_posix()
+            if is_input_name(rel):
+                pairs.append((rel, sha256_bytes(b"link:" + os.fsencode(os.readlink(p)))))
+        elif p.is_file():
             rel = p.relative_to(case_dir).as_posix()
             if is_input_name(rel):
                 pairs.append((rel, sha256_file(p)))

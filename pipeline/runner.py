@@ -45,7 +45,7 @@ from pipeline.models import (
 )
 from pipeline.ocr import OcrEngine, get_engine, recognize_page
 from pipeline.plugins import CaseContext, EnrollmentLookup, InvoiceRegister, MaterialContext, Registry
-from pipeline.safety import entry_problem, utf8_name
+from pipeline.safety import entry_problem, page_blank, utf8_name
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +79,9 @@ def _read_pages(pages: list[Any], settings: Settings, engine: OcrEngine | None =
                     lines=page.text_lines,
                 )
             )
+            continue
+        if page_blank(page.image):  # nothing to read: no OCR (a blank page is flagged by its check)
+            texts.append(PageText(index=page.index, width=page.width, height=page.height, source=page.source))
             continue
         lines, rotation = recognize_page(page.image, settings, engine)
         w, h = (page.height, page.width) if rotation in (90, 270) else (page.width, page.height)

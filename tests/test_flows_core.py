@@ -134,7 +134,8 @@ def test_pipeline_failure_is_reported_and_redone_a_few_times(tmp_path: Path) -> 
     st = CountingStorage(tmp_path / "root")
     src = tmp_path / "src"
     src.mkdir()
-    Image.new("RGB", (400, 300), "white").save(src / "photo.jpg")
+    # not a blank page (blank pages are flagged without OCR): the engine must be asked to read it
+    Image.effect_noise((400, 300), 64).convert("RGB").save(src / "photo.jpg")
     case = {
         "case_id": "OCR-1",
         "service": "reimburse.inpatient",

@@ -93,3 +93,16 @@ def test_blank_undeclared_page_is_a_warning() -> None:
     white = np.full((630, 1000, 3), 250, np.uint8)
     (f,) = list(unrecognized(_ctx(white, None)))
     assert f.code == "material.unrecognized" and f.severity == Severity.WARNING
+
+
+def test_blank_pages_need_no_ocr(monkeypatch: object) -> None:
+    import pipeline.ocr
+    from pipeline.runner import _read_pages
+
+    def boom(*_: object, **__: object) -> None:
+        raise AssertionError("OCR ran on a blank page")
+
+    monkeypatch.setattr(pipeline.ocr, "recognize_page", boom)  # type: ignore[attr-defined]
+    white = np.full((4000, 3000, 3), 255, np.uint8)
+    (t,) = _read_pages([Page(index=0, width=3000, height=4000, source="image", image=white)], Settings())
+    assert t.lines == [] and t.width == 3000

@@ -134,3 +134,18 @@ def test_symlinks_fifos_devices_are_refused(tmp_path: Path) -> None:
         assert res.pages == [] and res.sha256 is None
     (case / "ok.png").write_bytes(_png())
     assert read_inside(case, "ok.png", 1 << 20) == _png()
+
+
+def test_flow_fingerprint_follows_no_link(tmp_path: Path) -> None:
+    from flows.storage import fingerprint_dir
+
+    secret = tmp_path / "secret.bin"
+    secret.write_bytes(b"one")
+    case = tmp_path / "case"
+    case.mkdir()
+    (case / "case.json").write_text("{}")
+    (case / "link.jpg").symlink_to(secret)
+    (case / os.fsdecode(b"scan\xff.jpg")).write_bytes(b"x")
+    first = fingerprint_dir(case)
+    secret.write_bytes(b"two")  # the target changes; the folder does not
+    assert fingerprint_dir(case) == first

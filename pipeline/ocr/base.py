@@ -125,11 +125,12 @@ class OcrCache:
         self._lock = threading.Lock()  # one connection, shared by the threads of a process
 
     @staticmethod
-    def key(image: np.ndarray, engine: OcrEngine) -> str:
+    def key(image: np.ndarray, engine: OcrEngine | tuple[str, str]) -> str:
+        name, ver = engine if isinstance(engine, tuple) else (engine.name, engine.version)
         h = hashlib.blake2b(digest_size=20)
         h.update(str(image.shape).encode())
         h.update(np.ascontiguousarray(image).tobytes())
-        return f"{engine.name}:{engine.version}:upright:{h.hexdigest()}"
+        return f"{name}:{ver}:upright:{h.hexdigest()}"
 
     def _cutoff(self) -> float:
         return time.time() - self.max_age if self.max_age > 0 else float("-inf")
@@ -199,6 +200,18 @@ def _cache(settings: Settings) -> OcrCache | None:
     return c
 
 
+def _identity(settings: Settings) -> tuple[str, str] | None:
+    """(name, version) of the configured engine when known without loading it."""
+    if settings.ocr_engine != "rapidocr":
+        return None
+    try:
+        from importlib.metadata import version
+
+        return ("rapidocr", version("rapidocr"))
+    except Exception:
+        return None
+
+
 def _downscale(image: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
     h, w = image.shape[:2]
     side = max(h, w)
@@ -247,10 +260,15 @@ def recognize_page(
 ) -> tuple[list[OcrLine], int]:
     """OCR one page, upright. Returns lines in the coordinates of the *upright* page and the
     clockwise rotation (0/90/180/270) applied to make it upright."""
-    engine = engine or get_engine(settings)
     cache = _cache(settings)
+    ident = _identity(settings) if engine is None else (engine.name, engine.version)
+    if cache and ident is not None:  # a cached page needs no engine (loading it takes seconds)
+        hit = cache.get(OcrCache.key(image, ident))
+        if hit is not None:
+            return hit
+    engine = engine or get_engine(settings)
     key = OcrCache.key(image, engine) if cache else ""
-    if cache:
+    if cache and ident is None:
         hit = cache.get(key)
         if hit is not None:
             timing.count("ocr_cache_hits")
