@@ -127,9 +127,12 @@ def batch(
     table: Annotated[
         bool, typer.Option("--table", help="Print a table of verdicts on stderr at the end.")
     ] = False,
+    record: Annotated[
+        bool, typer.Option("--record/--no-record", help="Record the reports in the case store (the desk).")
+    ] = True,
 ) -> None:
     """Check every case under ROOT: one JSON report per line; one broken case never stops the others."""
-    from pipeline.app.wiring import build_runner
+    from pipeline.app.wiring import build_runner, report_recorder
     from pipeline.runner import broken_case_report, find_cases
 
     if not root.is_dir():
@@ -138,6 +141,7 @@ def batch(
     cases = find_cases(root)
     sink = out_file.open("w", encoding="utf-8") if out_file else sys.stdout
     rows: list[tuple[str, str, str, float]] = []
+    recorder = report_recorder(get_settings(), source="batch", batch=str(root)) if record else None
     try:
         with build_runner(get_settings(), enrollment=enrollment) as runner:
             progress = Progress(
@@ -161,6 +165,8 @@ def batch(
                         rows.append((result.case_id, result.decision.value, codes, result.seconds))
                     sink.write(json.dumps(line, ensure_ascii=False) + "\n")
                     sink.flush()
+                    if recorder is not None:
+                        recorder(line, case_dir)
                     progress.update(task, advance=1, description=case_dir.name)
     finally:
         if out_file:
