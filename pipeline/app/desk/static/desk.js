@@ -1,7 +1,9 @@
 // The desk's keyboard shortcuts, flag-box toggles and zoom. Plain JS, no library.
 (function () {
   "use strict";
-  const typing = (e) => /^(INPUT|TEXTAREA|SELECT)$/.test(e.target.tagName);
+  const typing = (e) =>
+    /^(TEXTAREA|SELECT)$/.test(e.target.tagName) ||
+    (e.target.tagName === "INPUT" && !/^(checkbox|radio|button|submit|hidden)$/.test(e.target.type));
 
   // ---- queue: j/k select, Enter opens, / focuses the filters
   const rows = Array.from(document.querySelectorAll("table.cases tbody tr[data-href]"));
