@@ -109,7 +109,20 @@ class SubmissionRow(Base):
         Index("ix_submissions_status_created", "status", "created_at"),
         Index("ix_submissions_client_created", "client_id", "created_at"),
         Index("ix_submissions_case_id", "case_id"),
-        Index("ix_submissions_decision_created", "decision", "created_at"),
+        Index(
+            "ix_submissions_desk",
+            *(
+                "status",
+                "decision",
+                "created_at",
+                "id",
+                "source",
+                "service",
+                "region",
+                "case_id",
+                "flag_codes",
+            ),
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
