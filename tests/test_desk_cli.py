@@ -123,3 +123,42 @@ def test_batch_records_its_reports_in_the_case_store(home: Path, tmp_path: Path)
         from sqlalchemy import text
 
         assert conn.execute(text("SELECT count(*) FROM submissions")).scalar() == 1
+
+
+def test_flows_record_their_reports_and_the_desk_reads_the_case_through_storage(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import flows.core
+    from flows.core import process_key
+    from flows.storage import LocalStorage
+    from pipeline.app.desk.previews import preview_path
+    from pipeline.app.wiring import build_runner
+    from pipeline.config import get_settings
+    from tests.test_flows_core import write_case
+
+    root = tmp_path / "storage"
+    monkeypatch.setenv("INTAKE_STORAGE_ROOT", str(root))
+    get_settings.cache_clear()
+    monkeypatch.setattr(flows.core, "_RECORDERS", {})
+    storage = LocalStorage(root)
+    key = "incoming/2026-11-30/F-001"
+    storage.put_case(key, write_case(tmp_path / "src", "F-001"))
+    settings = get_settings()
+    with build_runner(settings, pool=False) as runner:
+        out = process_key(storage, key, runner.run)
+    assert out.status == "done"
+    store = open_cases(settings)
+    with store.engine.connect() as conn:
+        from sqlalchemy import text
+
+        row = conn.execute(text("SELECT id, source, location, report FROM submissions")).one()
+    assert row[1] == "flows" and row[2] == f"storage:{key}"
+    report = json.loads(row[3]) if isinstance(row[3], str) else row[3]
+    pdf = next(m for m in report["materials"] if m["file"] == "invoice.pdf")
+    geo = pdf["page_geometry"][0]
+    assert geo["render_scale"] == pytest.approx(200 / 72, rel=1e-3) and geo["rotation"] == 0
+    p = preview_path(settings, row[2], "invoice.pdf", pdf["sha256"], 0, 0)
+    from PIL import Image
+
+    with Image.open(p) as im:
+        assert abs(im.width / im.height - geo["width"] / geo["height"]) < 0.01

@@ -97,20 +97,22 @@ def run_case(case_dir: Path, settings: Settings | None = None, enrollment: str |
 
 def report_recorder(
     settings: Settings, *, source: str, batch: str | None = None
-) -> Callable[[dict[str, Any], Path], None]:
+) -> Callable[[dict[str, Any], Path | str], None]:
     """A function recording each report of a batch or flow run in the case store (for the review
-    desk). A store that cannot be opened or written is logged once; the run goes on."""
+    desk), with its case folder or storage location (``storage:<key>``). A store that cannot be
+    opened or written is logged once; the run goes on."""
     from pipeline.stores.cases import open_cases
 
     state: dict[str, Any] = {"store": None, "failed": False}
 
-    def record(report: dict[str, Any], case_dir: Path) -> None:
+    def record(report: dict[str, Any], location: Path | str) -> None:
         if state["failed"]:
             return
+        loc = str(location.resolve()) if isinstance(location, Path) else location
         try:
             if state["store"] is None:
                 state["store"] = open_cases(settings)
-            state["store"].record_report(report, location=str(case_dir.resolve()), source=source, batch=batch)
+            state["store"].record_report(report, location=loc, source=source, batch=batch)
         except Exception as e:
             state["failed"] = True
             log.error("case store unavailable, reports not recorded for the desk: %s", type(e).__name__)
