@@ -477,14 +477,14 @@ class DeskStore:
         S, R = SubmissionRow, ReviewRow
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(S.decision, func.coalesce(R.state, "open"), func.count())
+                select(S.decision, R.state, func.count())
                 .outerjoin(R, R.submission_id == S.id)
                 .where(S.status == "done", S.decision.in_(QUEUE_DECISIONS))
-                .group_by(S.decision, func.coalesce(R.state, "open"))
+                .group_by(S.decision, R.state)
             ).all()
         out: dict[str, int] = {"review": 0, "return": 0, "escalated": 0, "done": 0}
         for decision, st, n in rows:
-            if st == "open":
+            if st is None or st == "open":
                 out[str(decision)] += int(n)
             elif st == "escalated":
                 out["escalated"] += int(n)
