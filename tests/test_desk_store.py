@@ -59,7 +59,7 @@ def test_queue_filters_and_sessions(store: CaseStore) -> None:
     ids = fill(store)
     desk = add_users(store)
     rows, total = desk.queue(QueueFilter())
-    assert total == 4 and [r.case_id for r in rows][0] == "XJ-2024-000129"
+    assert total == 4 and rows[0].case_id == "XJ-2024-000129"
     assert desk.queue(QueueFilter(flag="image.blurry"))[1] == 1
     assert desk.queue(QueueFilter(flag="image_blurry"))[1] == 0  # LIKE wildcards are escaped
     assert desk.queue(QueueFilter(flag="image.%"))[1] == 0
