@@ -356,3 +356,45 @@ def test_event_log_is_append_only(env: dict[str, Any]) -> None:
         conn.execute(text("DELETE FROM case_events"))
     assert [e.action for e in desk.events(sid)] == ["view"]
     assert EventRow.__tablename__ == "case_events"
+
+
+def test_a_portal_submission_reaches_the_desk(tmp_path: Path) -> None:
+    """The API worker records the report with its summary; the desk lists and shows it (no OCR: the
+    case lists a material that was not uploaded, a hard fact that returns it)."""
+    from tests.api_support import api_client, bearer, case_bytes
+
+    with api_client(tmp_path / "home") as (c, store, _settings):
+        _, key, _ = store.add_client("portal")
+        r = c.post(
+            "/v1/submissions",
+            params={"wait": 30},
+            headers=bearer(key),
+            files={"case": (None, case_bytes("PORTAL-7"))},
+        )
+        assert r.status_code == 200, r.text
+        assert r.json()["decision"] == "return"
+        sid = r.json()["id"]
+        add_users(store)
+        login(c, "alice")
+        q = c.get("/desk/queue?source=portal&decision=return")
+        assert "PORTAL-7" in q.text and 'id="total">1<' in q.text
+        codes = {f["code"] for f in r.json()["report"]["flags"]}
+        assert "PORTAL-7" in c.get(f"/desk/queue?flag={sorted(codes)[0]}").text
+        page = c.get(f"/desk/cases/{sid}")
+        assert page.status_code == 200 and "PORTAL-7" in page.text and "reimburse.outpatient" in page.text
+
+
+def test_every_desk_route_is_listed_and_refused(env: dict[str, Any]) -> None:
+    """The desk's own route list, so a new route cannot slip past the login check."""
+    c: TestClient = env["client"]
+    sid = env["ids"]["XJ-2024-000129"]
+    routes = [(m, r.path) for r in env["app"].state.desk.router.routes for m in r.methods if m != "HEAD"]
+    assert len(routes) >= 13
+    for method, path in routes:
+        if path == "/desk/login":
+            continue
+        url = path.replace("{sid}", sid).replace("{mi}", "0").replace("{pi}", "0").replace("{fi}", "0")
+        url = url.replace("{name}", "desk.css")
+        r = c.request(method, url, follow_redirects=False)
+        assert r.status_code in (303, 401), (method, url, r.status_code)
+        assert "XJ-2024-000129" not in r.text

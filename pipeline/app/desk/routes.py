@@ -86,6 +86,7 @@ class Desk:
         self._lookup: Any = None
         self._lookup_tried = False
         self._signer: URLSafeSerializer | None = None
+        self.router: APIRouter | None = None
         self.env = Environment(
             loader=FileSystemLoader(str(HERE / "templates")),
             autoescape=select_autoescape(["html"]),
@@ -506,6 +507,7 @@ def install_desk(
         )
 
     app.include_router(r)
+    desk.router = r
     app.state.desk = desk
     return desk
 
