@@ -80,3 +80,27 @@ def test_queue_filters_and_sessions(store: CaseStore) -> None:
     desk.record_login("alice", "10.0.0.1", True)
     assert desk.recent_failures("alice", "10.0.0.1", timedelta(minutes=15)) == (0, 0)
     assert ids
+
+
+def test_migration_0002_downgrades_and_upgrades_again(store: CaseStore) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from pipeline.stores.cases import MIGRATIONS
+
+    fill(store)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with store.engine.connect() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0001")
+        conn.commit()
+        assert "case_events" not in set(conn.dialect.get_table_names(conn))
+        command.upgrade(cfg, "head")
+        conn.commit()
+        # the summary columns are filled from the stored reports again
+        codes = conn.execute(
+            text("SELECT flag_codes FROM submissions WHERE case_id = 'XJ-2024-000122'")
+        ).scalar()
+    assert str(codes).split() == ["document.fields_missing", "image.blurry"]
+    assert DeskStore(store).queue(QueueFilter(flag="image.blurry"))[1] == 1
