@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 
-.PHONY: setup system venv demo test lint typecheck pytest bench clean
+.PHONY: setup system venv demo desk test lint typecheck pytest bench clean
 
 setup: system venv
 
@@ -16,6 +16,10 @@ system:
 	@if [ ! -f $(FONT) ]; then \
 	  echo "installing CJK fonts (fonts-noto-cjk)"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null; \
+	fi
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  echo "installing Debian's chromium (the desk's browser tests drive it through playwright)"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	fi
 
 venv: $(STAMP)
@@ -30,6 +34,14 @@ demo: setup
 	@mkdir -p build
 	$(BIN)/intake batch samples/cases --enrollment samples/enrollment.csv --out build/demo.jsonl --table
 	@echo "reports: build/demo.jsonl"
+
+# The review desk on the stored reports (or build/demo.jsonl after `make demo`), with a demo account
+# printed on the console: open http://127.0.0.1:8000/desk
+desk: setup
+	@mkdir -p build
+	INTAKE_HOME=$${INTAKE_HOME:-$(CURDIR)/build/desk-home} $(BIN)/python -m pipeline.app.cli desk demo \
+	  $$( [ -f build/demo.jsonl ] && echo --reports build/demo.jsonl --cases samples/cases ) \
+	  --enrollment samples/enrollment.csv
 
 lint: setup
 	$(BIN)/ruff check .

@@ -8,6 +8,7 @@ timings and checksums only.
 from __future__ import annotations
 
 import contextlib
+import os
 import tempfile
 import threading
 import time
@@ -111,6 +112,19 @@ def select_pending(storage: CaseStorage, prefix: str, force: bool = False) -> li
     return [key for key in storage.list_cases(prefix) if is_pending(storage, key, force)[0]]
 
 
+_RECORDERS: dict[int, Any] = {}
+
+
+def _record_for_desk(report: dict[str, Any], key: str) -> None:
+    """Record the report in the case store (the review desk reads the case through the storage)."""
+    from pipeline.app.wiring import report_recorder
+
+    rec = _RECORDERS.get(os.getpid())
+    if rec is None:
+        rec = _RECORDERS[os.getpid()] = report_recorder(get_settings(), source="flows")
+    rec(report, f"storage:{key}")
+
+
 def process_key(
     storage: CaseStorage,
     key: str,
@@ -173,6 +187,7 @@ def process_key(
     degraded = SYSTEM_FLAG in codes
     status = STATUS_DEGRADED if degraded and attempts < max_degraded_attempts else STATUS_DONE
     digest = storage.write_report(key, rj)
+    _record_for_desk(rj, key)
     seconds = time.perf_counter() - t0
     outcome = CaseOutcome(
         key=key,

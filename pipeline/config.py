@@ -91,6 +91,14 @@ class Settings(BaseSettings):
     api_executor: Literal["local", "prefect"] = "local"  # prefect: the process-case flow runs submissions
     api_prefect_deployment: str | None = None  # e.g. process-case/on-demand; unset: the flow in-process
 
+    # review desk (served under /desk by intake serve)
+    desk_secret: str | None = None  # signs the session cookie; default: a random key in home/desk_secret
+    desk_session_idle_minutes: float = 30.0  # a session unused this long ends
+    desk_session_max_hours: float = 12.0  # a session ends this long after login whatever happens
+    desk_claim_minutes: float = 30.0  # a claim on a case lapses after this
+    desk_login_max_failures: int = 5  # failed logins per user name (20x per address) in 15 minutes
+    desk_secure_cookie: bool = False  # set the cookie's Secure attribute (behind HTTPS)
+
     @property
     def cache_dir(self) -> Path:
         return self.home / "cache"

@@ -181,6 +181,18 @@ class PageText(BaseModel):
     source: Literal["image", "pdf_text", "pdf_scan"]
     rotation: int = 0  # degrees the page was turned to read it upright
     lines: list[OcrLine] = Field(default_factory=list)
+    render_scale: float = 1.0  # pixels per PDF point for rendered PDF pages; 1.0 for images
+
+    def geometry(self) -> dict[str, Any]:
+        """The upright page's size in the pixels the boxes use, the clockwise turn applied to the
+        stored file to read it, and the render scale (report addition: ``page_geometry``)."""
+        return {
+            "page": self.index,
+            "width": self.width,
+            "height": self.height,
+            "rotation": self.rotation,
+            "render_scale": round(self.render_scale, 6),
+        }
 
     @property
     def text(self) -> str:
@@ -330,6 +342,7 @@ class MaterialResult(BaseModel):
             },
             "pages": len(self.pages),
             "sha256": self.sha256,
+            "page_geometry": [p.geometry() for p in self.pages],
         }
         return out
 

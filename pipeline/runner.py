@@ -66,6 +66,11 @@ def _system_flag(material: str | None, step: str, err: BaseException) -> Any:
     )
 
 
+def _render_scale(page: Any) -> float:
+    """Pixels per PDF point of a rendered PDF page (its ``dpi`` / 72); 1.0 for images."""
+    return float(page.dpi) / 72.0 if page.source != "image" and page.dpi else 1.0
+
+
 def _read_pages(pages: list[Any], settings: Settings, engine: OcrEngine | None = None) -> list[PageText]:
     texts: list[PageText] = []
     for page in pages:
@@ -77,6 +82,7 @@ def _read_pages(pages: list[Any], settings: Settings, engine: OcrEngine | None =
                     height=page.height,
                     source=page.source,
                     lines=page.text_lines,
+                    render_scale=_render_scale(page),
                 )
             )
             continue
@@ -86,7 +92,15 @@ def _read_pages(pages: list[Any], settings: Settings, engine: OcrEngine | None =
         lines, rotation = recognize_page(page.image, settings, engine)
         w, h = (page.height, page.width) if rotation in (90, 270) else (page.width, page.height)
         texts.append(
-            PageText(index=page.index, width=w, height=h, source=page.source, rotation=rotation, lines=lines)
+            PageText(
+                index=page.index,
+                width=w,
+                height=h,
+                source=page.source,
+                rotation=rotation,
+                lines=lines,
+                render_scale=_render_scale(page),
+            )
         )
     return texts
 

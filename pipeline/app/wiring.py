@@ -10,8 +10,10 @@ recorded OCR engine or an in-memory store instead.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pipeline.config import Settings, get_settings
 from pipeline.models import Report, load_case
@@ -91,3 +93,28 @@ def run_case(case_dir: Path, settings: Settings | None = None, enrollment: str |
         settings = settings.model_copy(update={"workers": min(settings.effective_workers(), n)})
     with build_runner(settings, enrollment=enrollment, pool=use_pool) as runner:
         return runner.run(case_dir)
+
+
+def report_recorder(
+    settings: Settings, *, source: str, batch: str | None = None
+) -> Callable[[dict[str, Any], Path | str], None]:
+    """A function recording each report of a batch or flow run in the case store (for the review
+    desk), with its case folder or storage location (``storage:<key>``). A store that cannot be
+    opened or written is logged once; the run goes on."""
+    from pipeline.stores.cases import open_cases
+
+    state: dict[str, Any] = {"store": None, "failed": False}
+
+    def record(report: dict[str, Any], location: Path | str) -> None:
+        if state["failed"]:
+            return
+        loc = str(location.resolve()) if isinstance(location, Path) else location
+        try:
+            if state["store"] is None:
+                state["store"] = open_cases(settings)
+            state["store"].record_report(report, location=loc, source=source, batch=batch)
+        except Exception as e:
+            state["failed"] = True
+            log.error("case store unavailable, reports not recorded for the desk: %s", type(e).__name__)
+
+    return record

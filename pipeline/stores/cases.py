@@ -69,6 +69,17 @@ def new_id(prefix: str) -> str:
     return f"{prefix}_{int(time.time() * 1000):012x}{secrets.token_hex(8)}"
 
 
+def report_summary(report: dict[str, Any]) -> dict[str, Any]:
+    """The columns the review desk filters on: decision, service, region, flag codes."""
+    codes = sorted({str(f.get("code")) for f in report.get("flags") or [] if isinstance(f, dict)})
+    return {
+        "decision": report.get("decision"),
+        "service": report.get("service"),
+        "region": report.get("region"),
+        "flag_codes": (" " + " ".join(codes) + " ") if codes else "",
+    }
+
+
 def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
@@ -98,6 +109,20 @@ class SubmissionRow(Base):
         Index("ix_submissions_status_created", "status", "created_at"),
         Index("ix_submissions_client_created", "client_id", "created_at"),
         Index("ix_submissions_case_id", "case_id"),
+        Index(
+            "ix_submissions_desk",
+            *(
+                "status",
+                "decision",
+                "created_at",
+                "id",
+                "source",
+                "service",
+                "region",
+                "case_id",
+                "flag_codes",
+            ),
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -120,6 +145,10 @@ class SubmissionRow(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(40), nullable=True)
     lease_until: Mapped[datetime | None] = mapped_column(DateTime(), nullable=True)
     reports_written: Mapped[int] = mapped_column(Integer, default=0)
+    # the report's summary, for the review desk's filters (migration 0002)
+    service: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    region: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    flag_codes: Mapped[str | None] = mapped_column(String(4000), nullable=True)  # " code code "
 
 
 class DeliveryRow(Base):
@@ -598,8 +627,8 @@ class CaseStore:
         if report is not None:
             values.update(
                 report=report,
-                decision=report.get("decision"),
                 reports_written=SubmissionRow.reports_written + 1,
+                **report_summary(report),
             )
         else:
             values["error"] = (error or "failed")[:500]
@@ -654,10 +683,10 @@ class CaseStore:
             created_at=now,
             started_at=now,
             finished_at=now,
-            decision=report.get("decision"),
             report=report,
             attempts=1,
             reports_written=1,
+            **report_summary(report),
         )
         with self._session() as s, s.begin():
             s.add(row)

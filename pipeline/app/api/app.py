@@ -600,4 +600,7 @@ def create_app(
         ]
         return DeliveryList(submission_id=sub.id, deliveries=out)
 
+    from pipeline.app.desk import install_desk  # the review desk under /desk (same store)
+
+    install_desk(app, settings, api.st, enrollment=enrollment)
     return app

@@ -7,7 +7,7 @@ when the report gains keys.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -87,6 +87,11 @@ class ReportMaterial(BaseModel):
     field_confidence: dict[str, float] | None = None
     pages: int | None = None
     sha256: str | None = None
+    page_geometry: list[dict[str, Any]] | None = Field(
+        default=None,
+        description="per page: width, height (upright page pixels, as the evidence boxes), rotation "
+        "(clockwise degrees applied to the stored file), render_scale (pixels per PDF point; 1 for images)",
+    )
 
 
 class Report(BaseModel):

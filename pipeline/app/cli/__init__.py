@@ -152,10 +152,13 @@ def batch(
             "--resume", help="With --out: keep the lines of cases whose input is unchanged; check the rest."
         ),
     ] = False,
+    record: Annotated[
+        bool, typer.Option("--record/--no-record", help="Record the reports in the case store (the desk).")
+    ] = True,
 ) -> None:
     """Check every case under ROOT: one JSON report per line; one broken case never stops the others."""
     from pipeline.app.cli.batch_io import Sink, case_fingerprint, encode_line, previous_lines
-    from pipeline.app.wiring import build_runner
+    from pipeline.app.wiring import build_runner, report_recorder
     from pipeline.runner import broken_case_report, find_cases
 
     if not root.is_dir():
@@ -171,6 +174,7 @@ def batch(
         err.print(f"error: cannot write {printable(str(out_file))}: {e.strerror}", markup=False)
         raise typer.Exit(2) from None
     rows: list[tuple[str, str, str, float]] = []
+    recorder = report_recorder(get_settings(), source="batch", batch=str(root)) if record else None
     try:
         for d in cases:
             if fingerprints[d] in done:
@@ -200,6 +204,8 @@ def batch(
                         rows.append((result.case_id, result.decision.value, codes, result.seconds))
                     line["input_fingerprint"] = fingerprints[case_dir]
                     sink.write(encode_line(line))
+                    if recorder is not None:
+                        recorder(line, case_dir)
                     progress.update(task, advance=1, description=escape(printable(case_dir.name)))
         sink.commit()
     except OSError as e:
@@ -314,6 +320,7 @@ def serve(
 from flows.cli import register as _register_flows  # noqa: E402
 from pipeline.app.cli import cache as _cache  # noqa: E402
 from pipeline.app.cli import clients as _clients  # noqa: E402
+from pipeline.app.cli import desk as _desk  # noqa: E402
 from pipeline.app.cli import enrollment as _enrollment  # noqa: E402
 from pipeline.app.cli import invoices as _invoices  # noqa: E402
 from pipeline.app.cli import rules as _rules  # noqa: E402
@@ -322,6 +329,7 @@ from samples.cli import register as _register_samples  # noqa: E402
 for _register in (
     _cache.register,
     _clients.register,
+    _desk.register,
     _enrollment.register,
     _invoices.register,
     _rules.register,
