@@ -150,5 +150,8 @@ def upload(
 
 
 def register(app: typer.Typer) -> None:
+    from flows import storage_cli
+
     app.command("serve-flows")(serve_flows_cmd)
     app.add_typer(flows_app, name="flows")
+    storage_cli.register(app)
