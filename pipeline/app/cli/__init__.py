@@ -102,6 +102,9 @@ def check(
         str | None, typer.Option("--enrollment", help="Enrollment data: a CSV file or a database URL.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Also write one self-contained HTML page (owner-only).")
+    ] = None,
 ) -> None:
     """Check one case. Exits 0 whatever the verdict; 2 when the case folder cannot be used."""
     from pipeline.app.wiring import run_case
@@ -114,7 +117,14 @@ def check(
     if as_json:
         sys.stdout.write(json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n")
     else:
+        from pipeline.app.cli.readable import print_details
+
         _print_summary(report)
+        print_details(report, out)
+    if html:
+        from pipeline.app.html_report import render_html, write_html
+
+        write_html(html, render_html(report, case_dir, get_settings()))
 
 
 @app.command()
@@ -131,6 +141,9 @@ def batch(
     table: Annotated[
         bool, typer.Option("--table", help="Print a table of verdicts on stderr at the end.")
     ] = False,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes (INTAKE_WORKERS).")
+    ] = None,
 ) -> None:
     """Check every case under ROOT: one JSON report per line; one broken case never stops the others."""
     from pipeline.app.wiring import build_runner
@@ -143,7 +156,8 @@ def batch(
     sink = out_file.open("w", encoding="utf-8") if out_file else sys.stdout
     rows: list[tuple[str, str, str, float]] = []
     try:
-        with build_runner(get_settings(), enrollment=enrollment) as runner:
+        settings = get_settings().model_copy(update={"workers": jobs}) if jobs else get_settings()
+        with build_runner(settings, enrollment=enrollment) as runner:
             progress = Progress(
                 TextColumn("[bold]checking"),
                 BarColumn(),
@@ -231,7 +245,7 @@ def serve(
         str | None, typer.Option("--enrollment", help="Enrollment data: a CSV file or a database URL.")
     ] = None,
 ) -> None:
-    """HTTP API for the portal (docs/api.md): POST /v1/submissions, GET /v1/submissions/{id}[/report]."""
+    """HTTP API for the portal (docs/api.md): POST /v1/submissions, GET /v1/submissions/{id} and its /report."""
     try:
         import uvicorn
 
