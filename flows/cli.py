@@ -107,7 +107,9 @@ def run_batch(
     date = parse_date(date)
     check_prefix(prefix)
     _positive(concurrency, "--concurrency")
-    get_settings()  # a configuration error ends here, in one line
+    from flows.storage import get_storage
+
+    get_storage(get_settings())  # a configuration error (settings, S3 credentials, URL) ends here
     _use_enrollment(enrollment)
     _local_prefect_defaults()
     from flows.core import BatchSummary
