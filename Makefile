@@ -1,14 +1,16 @@
 # Quick start: `make demo` runs the checks on the bundled sample cases; `make test` runs the tests.
 # Both set up what they need first (system fonts, virtualenv, packages); setup is idempotent.
 SHELL := /bin/bash
+comma := ,
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | cksum | cut -d' ' -f1)
+EXTRAS := dev,s3,postgres,flows,web
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 
-.PHONY: setup system venv demo test lint typecheck pytest bench clean
+.PHONY: setup system venv lock demo test lint typecheck pytest bench clean
 
 setup: system venv
 
@@ -20,11 +22,21 @@ system:
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
+# Installs exactly the locked versions (hashes checked), then the project itself without dependencies.
+$(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev,s3,postgres,flows,web]'
+	$(BIN)/python -m pip install -q --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install -q --no-deps -e '.[$(EXTRAS)]'
 	@rm -f $(VENV)/.installed-*; touch $@
+
+# Re-resolve requirements.lock from pyproject.toml (after changing a dependency; `make lock UPGRADE=1`
+# moves every package to its newest allowed version, else the locked ones are kept where possible).
+lock:
+	@test -x $(BIN)/uv || $(BIN)/python -m pip install -q 'uv>=0.5,<1'
+	$(BIN)/uv pip compile pyproject.toml $(foreach e,$(subst $(comma), ,$(EXTRAS)),--extra $(e)) \
+	  --generate-hashes --python-version 3.11 --python-platform x86_64-unknown-linux-gnu \
+	  $(if $(UPGRADE),--upgrade,) -o requirements.lock -q
 
 demo: setup
 	@mkdir -p build
