@@ -10,7 +10,7 @@ EXTRAS := dev,s3,postgres,flows,web
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 
-.PHONY: setup system venv lock demo test lint typecheck pytest bench clean
+.PHONY: setup system venv lock demo test lint typecheck pytest bench clean stack stack-down stack-night
 
 setup: system venv
 
@@ -26,7 +26,7 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install -q --no-deps --require-hashes -r requirements.lock  # complete: every dependency is in it
 	$(BIN)/python -m pip install -q --no-deps -e '.[$(EXTRAS)]'
 	@rm -f $(VENV)/.installed-*; touch $@
 
@@ -58,6 +58,18 @@ test: lint typecheck pytest
 
 bench: setup
 	$(BIN)/python bench/ocr_pages.py
+
+# The production layout of deploy/ started natively: Prefect server on the local PostgreSQL, a process
+# work pool with STACK_WORKERS workers, intake serve, moto S3 on loopback (docs/operations.md).
+stack: setup
+	PYTHON=$(abspath $(BIN))/python deploy/stack.sh up
+
+stack-down:
+	PYTHON=$(abspath $(BIN))/python deploy/stack.sh down
+
+# a night's batch of sample cases through the running stack, with the figures
+stack-night:
+	set -a; . $${STACK_DIR:-build/stack}/env; set +a; $(BIN)/python bench/stack_night.py --workers $${STACK_WORKERS:-2}
 
 clean:
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache

@@ -92,6 +92,35 @@ def serve_flows_cmd(
     serve_flows(prefix=prefix, concurrency=concurrency, limit=limit, cron=cron)
 
 
+@flows_app.command("deploy")
+def deploy_cmd(
+    pool: Annotated[
+        str, typer.Option(help="The work pool (type process) whose workers run the flows.")
+    ] = "intake",
+    prefix: PrefixOpt = None,
+    concurrency: Annotated[int | None, typer.Option(help="Cases in flight per batch run.")] = None,
+    cron: Annotated[str, typer.Option(help="Schedule of the nightly batch (Asia/Shanghai).")] = "0 1 * * *",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the deployment ids as JSON.")] = False,
+) -> None:
+    """Register the nightly and on-demand deployments with a work pool (for `prefect worker start
+    --pool POOL`); needs PREFECT_API_URL. See deploy/ and docs/operations.md."""
+    check_prefix(prefix)
+    _positive(concurrency, "--concurrency")
+    if not os.environ.get("PREFECT_API_URL"):
+        raise UsageError(
+            "deployments need a Prefect server: set PREFECT_API_URL, e.g. http://127.0.0.1:4200/api"
+        )
+    _local_prefect_defaults()
+    from flows.deployments import deploy_to_pool
+
+    ids = deploy_to_pool(pool, prefix=prefix, concurrency=concurrency, cron=cron)
+    typer.echo(
+        json.dumps({"pool": pool, "deployments": ids})
+        if as_json
+        else f"{len(ids)} deployments on pool {pool}"
+    )
+
+
 @flows_app.command("run-batch")
 def run_batch(
     prefix: PrefixOpt = None,
