@@ -117,3 +117,16 @@ def test_a_bug_still_shows_its_traceback() -> None:
     with pytest.raises(RuntimeError):
         app(args=["boom"], prog_name="intake", standalone_mode=True)
     assert isinstance(app, typer.Typer)
+
+
+def test_parser_errors_are_one_line_too(capsys: pytest.CaptureFixture[str]) -> None:
+    from pipeline.app.cli import app
+
+    with pytest.raises(SystemExit) as ei:
+        app(args=["flows", "worklist", "--no-such-option"], prog_name="intake")
+    assert ei.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["error: No such option: --no-such-option (see: intake flows worklist --help)"]
+    with pytest.raises(SystemExit) as ei:
+        app(args=["--version"], prog_name="intake")
+    assert ei.value.code == 0

@@ -44,6 +44,18 @@ def one_line(e: BaseException) -> str:
     return redact(text)
 
 
+def _is_usage_error(e: BaseException) -> bool:
+    """A click/typer parser error (ClickException and its subclasses: UsageError, BadParameter,
+    NoSuchOption, MissingParameter ...), whichever copy of click raised it."""
+    mod = type(e).__module__
+    return (
+        hasattr(e, "format_message")
+        and hasattr(e, "exit_code")
+        and (mod.startswith("click") or mod.startswith("typer"))
+        and any(c.__name__ == "ClickException" for c in type(e).__mro__)
+    )
+
+
 def _unexpected_one_line(e: BaseException) -> tuple[str, int] | None:
     """Expected errors that are not ours: a settings error, a database or network refusal."""
     from pydantic import ValidationError
@@ -68,15 +80,25 @@ class IntakeTyper(typer.Typer):
         argv = list(kwargs.pop("args", None) or sys.argv[1:])
         verbose = is_verbose(argv)
         kwargs["args"] = hoist_global_flags(argv)
+        standalone = kwargs.pop("standalone_mode", True)
         try:
-            return super().__call__(*args, **kwargs)
+            rv = super().__call__(*args, standalone_mode=False, **kwargs)
         except IntakeError as e:
             self._fail(one_line(e), e.exit_code, e, verbose)
         except Exception as e:
+            if _is_usage_error(e):  # the parser's own (typer vendors click): one line too, not a box
+                ctx = getattr(e, "ctx", None)
+                hint = f" (see: {ctx.command_path} --help)" if ctx is not None else ""
+                self._fail(f"{e.format_message()}{hint}", int(getattr(e, "exit_code", 2)), e, verbose)  # type: ignore[attr-defined]
+            if type(e).__name__ == "Abort":
+                self._fail("aborted", ExitCode.FAILURE, e, verbose)
             mapped = _unexpected_one_line(e)
             if mapped is None:
                 raise
             self._fail(mapped[0], mapped[1], e, verbose)
+        if not standalone:
+            return rv
+        raise SystemExit(rv if isinstance(rv, int) else 0)
 
     @staticmethod
     def _fail(message: str, code: int, exc: BaseException, verbose: bool) -> None:
