@@ -6,6 +6,7 @@ Exit codes are those of :mod:`pipeline.errors` (README, "Exit codes").
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import traceback
@@ -79,6 +80,8 @@ class IntakeTyper(typer.Typer):
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         argv = list(kwargs.pop("args", None) or sys.argv[1:])
         verbose = is_verbose(argv)
+        if not verbose:  # urllib3 warns on every retry of an unreachable endpoint: -v shows them
+            logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)
         kwargs["args"] = hoist_global_flags(argv)
         standalone = kwargs.pop("standalone_mode", True)
         try:
