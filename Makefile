@@ -1,14 +1,16 @@
 # Quick start: `make demo` runs the checks on the bundled sample cases; `make test` runs the tests.
 # Both set up what they need first (system fonts, virtualenv, packages); setup is idempotent.
 SHELL := /bin/bash
+comma := ,
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | cksum | cut -d' ' -f1)
+EXTRAS := dev,s3,postgres,flows,web
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 
-.PHONY: setup system venv demo desk test lint typecheck pytest bench clean
+.PHONY: setup system venv lock demo desk test lint typecheck pytest bench clean stack stack-down stack-night
 
 setup: system venv
 
@@ -24,11 +26,21 @@ system:
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
+# Installs exactly the locked versions (hashes checked), then the project itself without dependencies.
+$(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev,s3,postgres,flows,web]'
+	$(BIN)/python -m pip install -q --no-deps --require-hashes -r requirements.lock  # complete: every dependency is in it
+	$(BIN)/python -m pip install -q --no-deps -e '.[$(EXTRAS)]'
 	@rm -f $(VENV)/.installed-*; touch $@
+
+# Re-resolve requirements.lock from pyproject.toml (after changing a dependency; `make lock UPGRADE=1`
+# moves every package to its newest allowed version, else the locked ones are kept where possible).
+lock:
+	@test -x $(BIN)/uv || $(BIN)/python -m pip install -q 'uv>=0.5,<1'
+	$(BIN)/uv pip compile pyproject.toml $(foreach e,$(subst $(comma), ,$(EXTRAS)),--extra $(e)) \
+	  --generate-hashes --python-version 3.11 --python-platform x86_64-unknown-linux-gnu \
+	  $(if $(UPGRADE),--upgrade,) -o requirements.lock -q
 
 demo: setup
 	@mkdir -p build
@@ -58,6 +70,18 @@ test: lint typecheck pytest
 
 bench: setup
 	$(BIN)/python bench/ocr_pages.py
+
+# The production layout of deploy/ started natively: Prefect server on the local PostgreSQL, a process
+# work pool with STACK_WORKERS workers, intake serve, moto S3 on loopback (docs/operations.md).
+stack: setup
+	PYTHON=$(abspath $(BIN))/python deploy/stack.sh up
+
+stack-down:
+	PYTHON=$(abspath $(BIN))/python deploy/stack.sh down
+
+# a night's batch of sample cases through the running stack, with the figures
+stack-night:
+	set -a; . $${STACK_DIR:-build/stack}/env; set +a; $(BIN)/python bench/stack_night.py --workers $${STACK_WORKERS:-2}
 
 clean:
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 from datetime import datetime
@@ -12,7 +13,9 @@ from zoneinfo import ZoneInfo
 
 import typer
 
+from flows.worklist import check_prefix, date_prefix, parse_date
 from pipeline.config import get_settings
+from pipeline.errors import UsageError
 
 flows_app = typer.Typer(
     name="flows",
@@ -31,8 +34,32 @@ EnrollmentOpt = Annotated[
 
 
 def _local_prefect_defaults() -> None:
-    # Without PREFECT_API_URL, Prefect starts a temporary server; on a busy machine it needs time.
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    """Say where the flows go (the project's Prefect defaults are set in :mod:`flows`)."""
+    url = os.environ.get("PREFECT_API_URL")
+    if url:
+        from urllib.parse import urlsplit
+
+        u = urlsplit(url)
+        if u.scheme not in ("http", "https") or not u.hostname:
+            raise UsageError(f"PREFECT_API_URL must be a URL like http://127.0.0.1:4200/api; got {url!r}")
+        where = f"Prefect server at {u.scheme}://{u.hostname}{f':{u.port}' if u.port else ''}{u.path}"
+    else:
+        where = "a temporary local Prefect server (set PREFECT_API_URL to use yours)"
+    if logging.getLogger().level <= logging.WARNING:
+        typer.echo(f"flows run on {where}", err=True)
+
+
+def _quiet_temporary_server() -> None:
+    """Prefect announces its temporary server at INFO on the ``prefect`` logger itself; the flow and
+    task run loggers (children) keep theirs. A filter on a logger sees only its own records."""
+    if not os.environ.get("PREFECT_API_URL") and logging.getLogger().level > logging.DEBUG:
+        logging.getLogger("prefect").addFilter(lambda r: r.levelno >= logging.WARNING)
+
+
+def _positive(value: int | None, option: str) -> int | None:
+    if value is not None and value < 1:
+        raise UsageError(f"{option} must be at least 1; got {value}")
+    return value
 
 
 def _use_enrollment(source: str | None) -> None:
@@ -65,6 +92,35 @@ def serve_flows_cmd(
     serve_flows(prefix=prefix, concurrency=concurrency, limit=limit, cron=cron)
 
 
+@flows_app.command("deploy")
+def deploy_cmd(
+    pool: Annotated[
+        str, typer.Option(help="The work pool (type process) whose workers run the flows.")
+    ] = "intake",
+    prefix: PrefixOpt = None,
+    concurrency: Annotated[int | None, typer.Option(help="Cases in flight per batch run.")] = None,
+    cron: Annotated[str, typer.Option(help="Schedule of the nightly batch (Asia/Shanghai).")] = "0 1 * * *",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the deployment ids as JSON.")] = False,
+) -> None:
+    """Register the nightly and on-demand deployments with a work pool (for `prefect worker start
+    --pool POOL`); needs PREFECT_API_URL. See deploy/ and docs/operations.md."""
+    check_prefix(prefix)
+    _positive(concurrency, "--concurrency")
+    if not os.environ.get("PREFECT_API_URL"):
+        raise UsageError(
+            "deployments need a Prefect server: set PREFECT_API_URL, e.g. http://127.0.0.1:4200/api"
+        )
+    _local_prefect_defaults()
+    from flows.deployments import deploy_to_pool
+
+    ids = deploy_to_pool(pool, prefix=prefix, concurrency=concurrency, cron=cron)
+    typer.echo(
+        json.dumps({"pool": pool, "deployments": ids})
+        if as_json
+        else f"{len(ids)} deployments on pool {pool}"
+    )
+
+
 @flows_app.command("run-batch")
 def run_batch(
     prefix: PrefixOpt = None,
@@ -75,11 +131,22 @@ def run_batch(
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Run the nightly batch flow once, now, in this process (a temporary Prefect server without
-    PREFECT_API_URL). Exit 1 when a case failed (it stays pending for the next run)."""
+    PREFECT_API_URL). Exit 5 when a case failed (it stays pending for the next run)."""
+    # every argument is checked before any server or pool starts
+    date = parse_date(date)
+    check_prefix(prefix)
+    _positive(concurrency, "--concurrency")
+    from flows.storage import get_storage
+
+    get_storage(get_settings())  # a configuration error (settings, S3 credentials, URL) ends here
     _use_enrollment(enrollment)
     _local_prefect_defaults()
     from flows.core import BatchSummary
     from flows.intake_flows import nightly_batch
+    from flows.worklist import WorkItem
+    from pipeline.errors import ExitCode
+
+    _quiet_temporary_server()
 
     result = nightly_batch(prefix=prefix, date=date, concurrency=concurrency, force=force)
     if as_json:
@@ -92,9 +159,10 @@ def run_batch(
         s.cases_by_flag.update(result["cases_by_flag"])
         s.slowest = [(r["key"], r["case_id"], r["seconds"]) for r in result["slowest"]]
         s.failed = [(r["key"], r["error"]) for r in result["failed"]]
+        s.work = [WorkItem(**w) for w in result.get("worklist", [])]
         typer.echo(s.markdown())
     if result["by_status"].get("failed"):
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.PARTIAL)
 
 
 @flows_app.command("run-case")
@@ -104,28 +172,70 @@ def run_case_cmd(
     enrollment: EnrollmentOpt = None,
 ) -> None:
     """Run the one-case flow now; the report goes beside the case in storage."""
+    from flows.storage import check_key
+
+    check_key(key)  # an unusable key ends here, before any server starts
+    get_settings()
     _use_enrollment(enrollment)
     _local_prefect_defaults()
     from flows.intake_flows import process_case
 
+    _quiet_temporary_server()
     typer.echo(json.dumps(process_case(key=key, force=force), ensure_ascii=False, indent=2))
 
 
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+DateOpt = Annotated[str | None, typer.Option(help="Only incoming/<DATE>/ (YYYY-MM-DD).")]
+
+
+def _prefix_of(prefix: str | None, date: str | None) -> str:
+    day = parse_date(date)
+    if prefix is not None:
+        return check_prefix(prefix) or ""
+    return date_prefix(get_settings().s3_prefix, day)
+
+
 @flows_app.command("pending")
-def pending(prefix: PrefixOpt = None) -> None:
+def pending(prefix: PrefixOpt = None, date: DateOpt = None, as_json: JsonOpt = False) -> None:
     """List case keys whose inputs changed since they were last processed (no Prefect needed)."""
     from flows.core import select_pending
     from flows.storage import get_storage
 
-    s = get_settings()
-    for key in select_pending(get_storage(s), prefix if prefix is not None else s.s3_prefix):
+    pfx = _prefix_of(prefix, date)
+    keys = select_pending(get_storage(get_settings()), pfx)
+    if as_json:
+        typer.echo(json.dumps({"prefix": pfx, "pending": keys}, ensure_ascii=False, indent=2))
+        return
+    for key in keys:
         typer.echo(key)
+
+
+@flows_app.command("worklist")
+def worklist_cmd(prefix: PrefixOpt = None, date: DateOpt = None, as_json: JsonOpt = False) -> None:
+    """The cases to return and to review, with their flag codes (from the last processing of each
+    case; no names, no ID numbers; no Prefect needed)."""
+    from flows.storage import get_storage
+    from flows.worklist import worklist
+
+    pfx = _prefix_of(prefix, date)
+    items = worklist(get_storage(get_settings()), pfx)
+    if as_json:
+        payload = {"prefix": pfx, "cases": [w.to_dict() for w in items]}
+        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        return
+    if not items:
+        typer.echo(f"nothing to review or return under {pfx or '/'}")
+        return
+    width = max(len(w.case_id) for w in items)
+    for w in items:
+        typer.echo(f"{w.decision:<7} {w.case_id:<{width}}  {' '.join(w.flags) or '-'}")
 
 
 @flows_app.command("upload")
 def upload(
     case_dir: Annotated[Path, typer.Argument(help="A local case folder (with case.json).")],
     key: Annotated[str | None, typer.Option(help="Case key (default: <prefix><today>/<case_id>).")] = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Put a local case folder into the configured storage as originals (with checksums)."""
     from flows.storage import S3Storage, get_storage
@@ -146,9 +256,15 @@ def upload(
     if isinstance(storage, S3Storage):
         storage.ensure_bucket()
     names = storage.put_case(key, case_dir)
+    if as_json:
+        typer.echo(json.dumps({"key": key, "files": names}, ensure_ascii=False, indent=2))
+        return
     typer.echo(f"{key}: {len(names)} files", file=sys.stdout)
 
 
 def register(app: typer.Typer) -> None:
+    from flows import storage_cli
+
     app.command("serve-flows")(serve_flows_cmd)
     app.add_typer(flows_app, name="flows")
+    storage_cli.register(app)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from flows.storage import CaseStorage, StorageError, fingerprint_dir, get_storage
+from flows.worklist import WorkItem, sort_items, work_item, worklist_markdown
 from pipeline.config import Settings, get_settings
 from pipeline.errors import TransientError
 from pipeline.pii import redact
@@ -285,6 +286,7 @@ class BatchSummary:
     slowest: list[tuple[str, str | None, float]] = field(default_factory=list)  # key, case_id, seconds
     failed: list[tuple[str, str]] = field(default_factory=list)  # key, error
     seconds: float = 0.0
+    work: list[WorkItem] = field(default_factory=list)  # cases to return / review, with flag codes
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -297,6 +299,7 @@ class BatchSummary:
             "slowest": [{"key": k, "case_id": c, "seconds": round(s, 3)} for k, c, s in self.slowest],
             "failed": [{"key": k, "error": e} for k, e in self.failed],
             "seconds": round(self.seconds, 3),
+            "worklist": [w.to_dict() for w in self.work],
         }
 
     def markdown(self) -> str:
@@ -317,6 +320,7 @@ class BatchSummary:
         ] or ["| - | 0 | 0 |"]
         lines += ["", "Slowest cases:", "", "| case key | case id | seconds |", "|---|---|---:|"]
         lines += [f"| `{k}` | {c or '-'} | {s:.2f} |" for k, c, s in self.slowest] or ["| - | - | - |"]
+        lines += worklist_markdown(self.work)
         if self.failed:
             lines += ["", "Failed (still pending; retried on the next run):", ""]
             lines += [f"- `{k}`: {e}" for k, e in self.failed]
@@ -336,12 +340,16 @@ def build_summary(
                 s.by_decision[o.decision] += 1
             s.by_flag.update(o.flags)
             s.cases_by_flag.update(set(o.flags))
+            item = work_item(o.key, o.case_id, o.decision, o.flags)
+            if item:
+                s.work.append(item)
         if o.status == STATUS_FAILED:
             s.failed.append((o.key, o.error or ""))
     timed = sorted(
         (o for o in outcomes if o.status in (STATUS_DONE, STATUS_DEGRADED)), key=lambda o: -o.seconds
     )
     s.slowest = [(o.key, o.case_id, o.seconds) for o in timed[:slowest]]
+    s.work = sort_items(s.work)
     return s
 
 

@@ -56,3 +56,17 @@ def serve_flows(
     from prefect import serve
 
     serve(*build_deployments(prefix=prefix, concurrency=concurrency, cron=cron), limit=limit)
+
+
+def deploy_to_pool(
+    pool: str,
+    prefix: str | None = None,
+    concurrency: int | None = None,
+    cron: str = NIGHTLY_CRON,
+) -> list[str]:
+    """Register both deployments with a work pool (a ``process`` pool: its workers run the installed
+    package, so nothing is pulled or built); returns their ids. Needs a Prefect server."""
+    return [
+        str(d.apply(work_pool_name=pool))
+        for d in build_deployments(prefix=prefix, concurrency=concurrency, cron=cron)
+    ]

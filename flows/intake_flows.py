@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import time
-from datetime import date as date_cls
 from typing import Any
 
 import anyio
@@ -38,6 +37,8 @@ from flows.core import (
     shared_runner,
     single_case_runner,
 )
+from flows.progress import BatchProgress
+from flows.worklist import check_prefix, date_prefix, parse_date
 from pipeline.config import get_settings
 from pipeline.pii import install_log_redaction
 
@@ -54,6 +55,8 @@ class FlowSettings(BaseSettings):
     case_timeout: float = 1800.0  # seconds per case (fetch + run + store)
     concurrency: int = 4  # cases in flight in one batch (like ``intake batch``'s window)
     dask_address: str | None = None  # e.g. tcp://scheduler:8786: run the batch's cases on a Dask cluster
+    progress_every_cases: int = 10  # off a terminal: a progress line every this many cases ...
+    progress_every_seconds: float = 30.0  # ... or this many seconds, whichever comes first
 
 
 def batch_task_runner() -> Any:
@@ -148,13 +151,12 @@ def process_case(key: str, force: bool = False) -> dict[str, Any]:
 
 
 def resolve_prefix(prefix: str | None, date: str | None) -> str:
-    """``prefix`` as given, or ``<settings.s3_prefix><date>/`` for a date, or all incoming cases."""
-    base = get_settings().s3_prefix
+    """``prefix`` as given, or ``<settings.s3_prefix><date>/`` for a date, or all incoming cases.
+    :class:`~pipeline.errors.UsageError` for a date that is not ``YYYY-MM-DD`` or an unusable prefix."""
+    day = parse_date(date)
     if prefix is not None:
-        return prefix
-    if date:
-        return f"{base.rstrip('/')}/{date_cls.fromisoformat(date).isoformat()}/"
-    return base
+        return check_prefix(prefix) or ""
+    return date_prefix(get_settings().s3_prefix, day)
 
 
 def _outcome_of(key: str, fut: PrefectFuture[dict[str, Any]]) -> CaseOutcome:
@@ -190,19 +192,28 @@ def nightly_batch(
     outcomes: list[CaseOutcome] = []
     inflight: dict[PrefectFuture[dict[str, Any]], str] = {}
 
+    progress = BatchProgress(
+        len(keys),
+        emit=log.info,
+        every_cases=cfg.progress_every_cases,
+        every_seconds=cfg.progress_every_seconds,
+    )
+
     def collect_one() -> None:
         fut = next(iter(as_completed(list(inflight))))
         outcomes.append(_outcome_of(inflight.pop(fut), fut))
+        progress.advance()
         if fail_after is not None and sum(o.status in PROCESSED for o in outcomes) >= fail_after:
             raise InjectedCrash(f"injected crash after {fail_after} cases")
 
     try:
-        for key in keys:
-            while len(inflight) >= limit:
+        with progress:
+            for key in keys:
+                while len(inflight) >= limit:
+                    collect_one()
+                inflight[run_case_task.submit(key, force=force)] = key
+            while inflight:
                 collect_one()
-            inflight[run_case_task.submit(key, force=force)] = key
-        while inflight:
-            collect_one()
     finally:
         for fut in list(inflight):  # on a crash: let cases already running finish (or fail) first
             fut.wait()
@@ -216,6 +227,15 @@ def nightly_batch(
             key="intake-batch-slowest",
             table=[{"key": k, "case_id": c or "", "seconds": round(s, 2)} for k, c, s in summary.slowest],
             description="slowest cases of the batch",
+        )
+    if summary.work:
+        create_table_artifact(
+            key="intake-batch-worklist",
+            table=[
+                {"decision": w.decision, "case_id": w.case_id, "flags": " ".join(w.flags), "key": w.key}
+                for w in summary.work
+            ],
+            description="cases to return and to review, with their flag codes",
         )
     log.info(
         "batch done: %s",

@@ -37,7 +37,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
 from pipeline.config import Settings, get_settings
-from pipeline.errors import IntakeError, TransientError
+from pipeline.errors import ConfigError, IntakeError, TransientError
 
 CASE_FILE = "case.json"
 REPORT_NAME = "report.json"
@@ -422,6 +422,49 @@ class LocalStorage(CaseStorage):
 
 # --------------------------------------------------------------------------- S3 / MinIO
 
+AWS_S3_HOST = "s3.amazonaws.com"
+
+
+def _secret(value: Any) -> str:
+    """The plain value of a secret setting (a ``SecretStr``, or a str given programmatically)."""
+    if value is None:
+        return ""
+    get = getattr(value, "get_secret_value", None)
+    return str(get() if get else value)
+
+
+def parse_endpoint(endpoint: str | None, secure: bool = False) -> tuple[str, bool]:
+    """``http(s)://host[:port][/]`` (as ``AWS_ENDPOINT_URL_S3``) or a bare ``host[:port]`` (then
+    ``secure`` decides) -> ``(host[:port], secure)``; ``None``/empty -> AWS S3 over HTTPS.
+    :class:`ConfigError` (one line naming the setting) for anything else."""
+    from urllib.parse import urlsplit
+
+    if endpoint is None or not endpoint.strip():
+        return AWS_S3_HOST, True
+    raw = endpoint.strip()
+    hint = "S3 endpoint must be a URL like http://127.0.0.1:9000 (AWS_ENDPOINT_URL_S3 or INTAKE_S3_ENDPOINT)"
+    if "://" in raw:
+        try:
+            u = urlsplit(raw)
+            port = u.port  # raises ValueError on a bad port
+        except ValueError:
+            raise ConfigError(f"{hint}; got a malformed URL") from None
+        if u.scheme not in ("http", "https"):
+            raise ConfigError(f"{hint}; got scheme {u.scheme!r}")
+        if not u.hostname or u.path not in ("", "/") or u.query or u.fragment or u.username:
+            raise ConfigError(f"{hint}; got {raw!r}")
+        host = u.hostname if ":" not in u.hostname else f"[{u.hostname}]"
+        return (f"{host}:{port}" if port else host), u.scheme == "https"
+    try:
+        u = urlsplit("//" + raw)
+        port = u.port
+    except ValueError:
+        raise ConfigError(f"{hint}; got {raw!r}") from None
+    if not u.hostname or u.path or u.query or u.fragment or u.username or any(c.isspace() for c in raw):
+        raise ConfigError(f"{hint}; got {raw!r}")
+    return raw, secure
+
+
 _TRANSIENT_S3_CODES = frozenset(
     {
         "InternalError",
@@ -450,6 +493,7 @@ class S3Storage(CaseStorage):
         region: str | None = None,
         timeout: float = 30.0,
         retries: int = 2,
+        session_token: str | None = None,
     ) -> None:
         import urllib3
         from minio import Minio
@@ -464,12 +508,15 @@ class S3Storage(CaseStorage):
                 raise_on_status=False,
             ),
         )
+        endpoint, secure = parse_endpoint(endpoint, secure)
         self.endpoint = endpoint
+        self.secure = secure
         self.bucket = bucket
         self.client = Minio(
             endpoint=endpoint,
             access_key=access_key,
             secret_key=secret_key,
+            session_token=session_token,
             secure=secure,
             region=region,
             http_client=http,
@@ -477,20 +524,34 @@ class S3Storage(CaseStorage):
 
     @classmethod
     def from_settings(cls, settings: Settings) -> S3Storage:
-        region = getattr(settings, "s3_region", None) or os.environ.get("INTAKE_S3_REGION") or None
-        timeout = float(getattr(settings, "s3_timeout", None) or os.environ.get("INTAKE_S3_TIMEOUT") or 30)
+        """From the settings (``AWS_*`` or ``INTAKE_S3_*``); :class:`ConfigError` when credentials are
+        missing or the endpoint is not a usable URL."""
+        access, secret = _secret(settings.s3_access_key), _secret(settings.s3_secret_key)
+        missing = [
+            name
+            for name, value in (
+                ("AWS_ACCESS_KEY_ID (or INTAKE_S3_ACCESS_KEY)", access),
+                ("AWS_SECRET_ACCESS_KEY (or INTAKE_S3_SECRET_KEY)", secret),
+            )
+            if not value
+        ]
+        if missing:
+            raise ConfigError("S3 storage needs credentials: set " + " and ".join(missing))
+        host, secure = parse_endpoint(settings.s3_endpoint, settings.s3_secure)
         return cls(
-            endpoint=settings.s3_endpoint,
-            access_key=settings.s3_access_key,
-            secret_key=settings.s3_secret_key,
+            endpoint=host,
+            access_key=access,
+            secret_key=secret,
+            session_token=_secret(getattr(settings, "s3_session_token", None)) or None,
             bucket=settings.s3_bucket,
-            secure=settings.s3_secure,
-            region=region,
-            timeout=timeout,
+            secure=secure,
+            region=settings.s3_region or None,
+            timeout=float(settings.s3_timeout or 30.0),
         )
 
     def describe(self) -> str:
-        return f"s3 bucket {self.bucket} at {self.endpoint}"
+        scheme = "https" if self.secure else "http"
+        return f"s3 bucket {self.bucket} at {scheme}://{self.endpoint}"
 
     @contextlib.contextmanager
     def _errors(self, name: str) -> Iterator[None]:
@@ -579,6 +640,70 @@ class S3Storage(CaseStorage):
 
 
 # --------------------------------------------------------------------------- factory
+
+
+def check_access(storage: CaseStorage) -> list[tuple[str, bool, str]]:
+    """What ``intake storage check`` verifies, step by step: ``(step, ok, detail)``; stops at the first
+    failure. S3: the service answers with these credentials, the bucket exists, an object can be
+    written, read back (checksum) and deleted. Local: the folder exists and is writable."""
+    steps: list[tuple[str, bool, str]] = []
+    probe = f".intake-probe-{uuid.uuid4().hex}"
+    if isinstance(storage, S3Storage):
+        from minio.error import S3Error
+
+        c, b = storage.client, storage.bucket
+        try:
+            c.list_buckets()
+            steps.append(("credentials", True, f"{storage.describe()} accepts them"))
+        except S3Error as e:
+            if e.code in ("AccessDenied", "AllAccessDisabled"):  # scoped keys may not list buckets
+                steps.append(("credentials", True, "accepted (listing buckets is not allowed)"))
+            else:
+                return [*steps, ("credentials", False, f"S3 {e.code}")]
+        except Exception as e:
+            what = "cannot connect" if "MaxRetry" in type(e).__name__ else type(e).__name__
+            return [*steps, ("endpoint", False, f"{storage.describe()}: {what}")]
+        try:
+            with storage._errors(b):
+                exists = c.bucket_exists(bucket_name=b)
+        except StorageError as e:
+            return [*steps, ("bucket", False, str(e))]
+        if not exists:
+            return [
+                *steps,
+                ("bucket", False, f"bucket {b} does not exist (create it, or set INTAKE_S3_BUCKET)"),
+            ]
+        steps.append(("bucket", True, f"bucket {b} exists"))
+        data = b"intake storage check\n"
+        try:
+            with storage._errors(probe):
+                c.put_object(bucket_name=b, object_name=probe, data=io.BytesIO(data), length=len(data))
+                resp = c.get_object(bucket_name=b, object_name=probe)
+                try:
+                    back = resp.read()
+                finally:
+                    resp.close()
+                    resp.release_conn()
+                c.remove_object(bucket_name=b, object_name=probe)
+        except StorageError as e:
+            return [*steps, ("write", False, str(e))]
+        if back != data:
+            return [*steps, ("write", False, "the object read back differs from the one written")]
+        steps.append(("write", True, "an object was written, read back and deleted"))
+        return steps
+    if isinstance(storage, LocalStorage):
+        root = storage.root
+        if not root.is_dir():
+            return [("folder", False, f"{root} is not a folder (set INTAKE_STORAGE_ROOT)")]
+        steps.append(("folder", True, f"{root} exists"))
+        try:
+            (root / probe).write_bytes(b"x")
+            (root / probe).unlink()
+        except OSError as e:
+            return [*steps, ("write", False, f"{root}: {os.strerror(e.errno) if e.errno else e}")]
+        steps.append(("write", True, f"{root} is writable"))
+        return steps
+    return [("storage", True, storage.describe())]
 
 
 def get_storage(settings: Settings | None = None) -> CaseStorage:

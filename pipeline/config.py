@@ -7,8 +7,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import AliasChoices, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from pipeline.errors import ConfigError
 
 
 def _default_home() -> Path:
@@ -16,7 +18,9 @@ def _default_home() -> Path:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="INTAKE_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="INTAKE_", env_file=".env", extra="ignore", populate_by_name=True
+    )
 
     # where the embedded stores live (enrollment SQLite, invoice register, OCR cache)
     home: Path = Field(default_factory=_default_home)
@@ -62,13 +66,34 @@ class Settings(BaseSettings):
     # storage for flows
     storage: Literal["local", "s3"] = "local"
     storage_root: Path = Path("cases")
-    s3_endpoint: str = "127.0.0.1:9000"
-    s3_access_key: str = "minioadmin"
-    s3_secret_key: str = "minioadmin"
+    # S3 as every S3 user configures it: the standard AWS_* variables, the INTAKE_ names override them.
+    # No default credentials (a missing one is a one-line error naming the variables); the endpoint is
+    # a URL (http(s)://host:port); unset means AWS S3 itself.
+    s3_endpoint: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "s3_endpoint", "INTAKE_S3_ENDPOINT", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"
+        ),
+    )
+    s3_access_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("s3_access_key", "INTAKE_S3_ACCESS_KEY", "AWS_ACCESS_KEY_ID"),
+    )
+    s3_secret_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("s3_secret_key", "INTAKE_S3_SECRET_KEY", "AWS_SECRET_ACCESS_KEY"),
+    )
+    s3_session_token: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("s3_session_token", "INTAKE_S3_SESSION_TOKEN", "AWS_SESSION_TOKEN"),
+    )
     s3_bucket: str = "intake"
     s3_prefix: str = "incoming/"
-    s3_secure: bool = False
-    s3_region: str | None = None
+    s3_secure: bool = False  # only for an endpoint given as bare host:port (a URL's scheme decides)
+    s3_region: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("s3_region", "INTAKE_S3_REGION", "AWS_REGION", "AWS_DEFAULT_REGION"),
+    )
     s3_timeout: float = 30.0  # seconds per request
 
     # case store (API submissions, clients, callback deliveries); default: SQLite under home
@@ -115,6 +140,19 @@ class Settings(BaseSettings):
         return max(1, (os.cpu_count() or 1) // w)
 
 
+def settings_error(e: ValidationError) -> ConfigError:
+    """A settings validation error as one line naming the variables (never their values)."""
+    parts = []
+    for item in e.errors():
+        loc = ".".join(str(x) for x in item.get("loc", ())) or "?"
+        name = loc if loc.isupper() else f"INTAKE_{loc.upper()}"
+        parts.append(f"{name}: {item.get('msg', 'invalid')}")
+    return ConfigError("bad configuration: " + "; ".join(parts))
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    try:
+        return Settings()
+    except ValidationError as e:
+        raise settings_error(e) from None

@@ -34,6 +34,12 @@ class IntakeError(Exception):
     exit_code: int = ExitCode.FAILURE
 
 
+class UsageError(IntakeError):
+    """A bad argument on the command line (a date, a URL, a prefix)."""
+
+    exit_code = ExitCode.USAGE
+
+
 class CaseError(IntakeError):
     """The case folder itself cannot be used."""
 

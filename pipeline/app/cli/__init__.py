@@ -15,16 +15,17 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from pipeline import __version__
+from pipeline.app.cli.base import IntakeTyper
 from pipeline.config import get_settings
 from pipeline.models import CaseError, Report
 from pipeline.pii import install_log_redaction, redact
 from pipeline.safety import printable, utf8_name
 
-app = typer.Typer(
+app = IntakeTyper(
     name="intake",
     help="Checks the materials of medical-insurance filings and flags why a filing would fail.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_show_locals=False,  # locals may hold personal data
 )
 err = Console(stderr=True)
@@ -45,10 +46,13 @@ def main(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress to stderr.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Log progress to stderr; tracebacks on errors.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on stderr.")] = False,
 ) -> None:
     logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
+        level=logging.INFO if verbose else logging.ERROR if quiet else logging.WARNING,
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
@@ -105,6 +109,9 @@ def check(
         str | None, typer.Option("--enrollment", help="Enrollment data: a CSV file or a database URL.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Also write one self-contained HTML page (owner-only).")
+    ] = None,
 ) -> None:
     """Check one case. Exits 0 whatever the verdict; 2 when the case folder cannot be used."""
     from pipeline.app.wiring import run_case
@@ -129,7 +136,14 @@ def check(
         sys.stdout.buffer.write(utf8_name(text).encode("utf-8", "backslashreplace"))
         sys.stdout.flush()
     else:
+        from pipeline.app.cli.readable import print_details
+
         _print_summary(report)
+        print_details(report, out)
+    if html:
+        from pipeline.app.html_report import render_html, write_html
+
+        write_html(html, render_html(report, case_dir, get_settings()))
 
 
 @app.command()
@@ -155,6 +169,9 @@ def batch(
     record: Annotated[
         bool, typer.Option("--record/--no-record", help="Record the reports in the case store (the desk).")
     ] = True,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes (INTAKE_WORKERS).")
+    ] = None,
 ) -> None:
     """Check every case under ROOT: one JSON report per line; one broken case never stops the others."""
     from pipeline.app.cli.batch_io import Sink, case_fingerprint, encode_line, previous_lines
@@ -179,7 +196,8 @@ def batch(
         for d in cases:
             if fingerprints[d] in done:
                 sink.write(done[fingerprints[d]])
-        with build_runner(get_settings(), enrollment=enrollment) as runner:
+        settings = get_settings().model_copy(update={"workers": jobs}) if jobs else get_settings()
+        with build_runner(settings, enrollment=enrollment) as runner:
             progress = Progress(
                 TextColumn("[bold]checking"),
                 BarColumn(),
@@ -290,7 +308,7 @@ def serve(
         str | None, typer.Option("--enrollment", help="Enrollment data: a CSV file or a database URL.")
     ] = None,
 ) -> None:
-    """HTTP API for the portal (docs/api.md): POST /v1/submissions, GET /v1/submissions/{id}[/report]."""
+    """HTTP API for the portal (docs/api.md): POST /v1/submissions, GET /v1/submissions/{id} and its /report."""
     try:
         import uvicorn
 

@@ -11,6 +11,7 @@ embedded SQLite under ``INTAKE_HOME``).
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
 import typer
@@ -46,6 +47,7 @@ def lookup(
     code: Annotated[str, typer.Argument(help="票据代码 / invoice code")],
     number: Annotated[str, typer.Argument(help="票据号码 / invoice number")],
     db: DbOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (a list, empty when none).")] = False,
 ) -> None:
     """The cases that submitted this invoice, oldest first (exit 1 when none)."""
     reg = _register(db)
@@ -64,6 +66,21 @@ def lookup(
     )
     with reg.engine.connect() as conn:
         rows = list(conn.execute(stmt))
+    if as_json:
+        payload = [
+            {
+                "case_id": case_id,
+                "amount": str(amount) if amount is not None else None,
+                "issue_date": str(issued) if issued else None,
+                "recorded_at": recorded.isoformat(timespec="seconds") if recorded else None,
+                "decision": decision,
+            }
+            for case_id, amount, issued, recorded, decision in rows
+        ]
+        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        if not rows:
+            raise typer.Exit(1)
+        return
     if not rows:
         out.print("not in the register", highlight=False)
         raise typer.Exit(1)
