@@ -101,24 +101,34 @@ def corpus_figures(corpus: Path) -> dict[str, object]:
 def family2_figures(n: int, seed: int) -> dict[str, object]:
     from bench import render2
 
-    pos = found = neg = false = 0
+    pos = found = neg = false = cpos = cfound = 0
     missed: list[str] = []
     for doc in render2.corpus(n, seed):
         k = len(centres(doc.image))
         if doc.seals:
             pos += 1
             found += k > 0
+            cpos += doc.clean
+            cfound += doc.clean and k > 0
             if k == 0:
                 missed.append(doc.name)
         else:
             neg += 1
             false += k > 0
     print(f"\n== family 2 ({pos + neg} renders)")
-    print(f"  stamped renders with a seal found   {found}/{pos}")
+    print(f"  stamped renders with a seal found   {found}/{pos} (clean {cfound}/{cpos})")
     print(f"  unstamped renders with a false seal {false}/{neg}")
     if missed:
         print("  missed: " + " ".join(missed[:30]))
-    return {"stamped": pos, "found": found, "unstamped": neg, "false": false, "missed": missed}
+    return {
+        "stamped": pos,
+        "found": found,
+        "clean_stamped": cpos,
+        "clean_found": cfound,
+        "unstamped": neg,
+        "false": false,
+        "missed": missed,
+    }
 
 
 def _checked(name: str, doc_type: DocType, image: np.ndarray, capture: str) -> dict[str, str]:
