@@ -457,8 +457,9 @@ def red_mask(image: np.ndarray, min_red: float | None = None) -> np.ndarray:
         level = float(np.percentile(to_gray(image), 90))
         min_red = max(22.0, 0.12 * level)
     im = image.astype(np.int16)
-    # gold/brown has green well above blue; seal red keeps green and blue close
-    gb = np.abs(im[:, :, 1] - im[:, :, 2])
+    # gold/brown has green well above blue; seal red keeps green and blue close, and purple-red
+    # stamp pads (blue above green) are seal ink too
+    gb = im[:, :, 1] - im[:, :, 2]
     # strongly red ink may lean to orange (uneven stamp pad, scanner): a wider hue band when it is
     # well above the threshold; brown-red print and yellow watermarks stay below it
     hue_ok = (hue <= 8) | (hue >= 160) | ((hue <= 13) & (r >= 1.5 * min_red))
@@ -670,11 +671,20 @@ def find_seals(
     from validators.support.seal_rings import find_rings
 
     inv = 1.0 / scale
+
+    def overlap(a: Box, b: Box) -> float:
+        iw = min(a[2], b[2]) - max(a[0], b[0])
+        ih = min(a[3], b[3]) - max(a[1], b[1])
+        if iw <= 0 or ih <= 0:
+            return 0.0
+        return iw * ih / max(1.0, min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1])))
+
     for rg in find_rings(raw_mask, 0.5 * dmin, 0.5 * dmax):
-        if any(s.box[0] <= rg.cx * inv <= s.box[2] and s.box[1] <= rg.cy * inv <= s.box[3] for s in seals):
-            continue
         x0, y0 = max(0, int(rg.cx - rg.ax)), max(0, int(rg.cy - rg.ay))
         x1, y1 = min(small.shape[1], int(rg.cx + rg.ax) + 1), min(small.shape[0], int(rg.cy + rg.ay) + 1)
+        # a seal whose outline was fitted is better placed than a voted ring over it
+        if any(overlap((x0 * inv, y0 * inv, x1 * inv, y1 * inv), s.box) > 0.3 for s in seals):
+            continue
         patch = im16[y0:y1, x0:x1]
         gold = (patch[:, :, 0] > 120) & (patch[:, :, 1] > 90) & (patch[:, :, 1] - patch[:, :, 2] > 50)
         if patch.size == 0 or float(gold.mean()) > 0.08:

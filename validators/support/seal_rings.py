@@ -91,6 +91,8 @@ def find_rings(
     max_outside_ratio: float = 0.6,
     min_fill: float = 0.02,
     max_fill: float = 0.55,
+    open_ring: float = 0.6,
+    open_outside: float = 0.08,
 ) -> list[Ring]:
     """Stamped rings (round or axis-aligned oval) on a boolean red-ink mask, radii in pixels."""
     rings: list[Ring] = []
@@ -116,8 +118,10 @@ def find_rings(
                 continue
             if any(math.hypot(cx - o.cx, cy - o.cy) < 0.5 * min(o.ax, o.ay) for o in rings):
                 continue
-            ring = judge(mask, cx, cy, ax, ay, min_ring)
-            if ring is None:
+            # a ring with gaps (uneven ink, a faded side) is still a seal when nothing red is
+            # around it; among red print it must be closed further
+            ring = judge(mask, cx, cy, ax, ay, min(min_ring, open_ring))
+            if ring is None or (ring.ring < min_ring and ring.outside > open_outside):
                 continue
             if ring.outside > max_outside_ratio * ring.ring:
                 continue
