@@ -295,6 +295,18 @@ def completeness(
     return Completeness([], "")
 
 
+def _channel_spread(px: np.ndarray) -> np.ndarray:
+    """Per pixel max - min over the 3 channels of an (N, 3) array: the same values as
+    ``px.max(axis=1) - px.min(axis=1)``, several times faster (numpy reduces a 3-wide axis slowly)."""
+    a, b, c = px[:, 0], px[:, 1], px[:, 2]
+    return np.maximum(np.maximum(a, b), c) - np.minimum(np.minimum(a, b), c)  # type: ignore[no-any-return]
+
+
+def _channel_sum(px: np.ndarray) -> np.ndarray:
+    """``px.sum(axis=1)`` of an (N, 3) float array, added in the same order."""
+    return px[:, 0] + px[:, 1] + px[:, 2]  # type: ignore[no-any-return]
+
+
 # --------------------------------------------------------------------------- glare
 
 
@@ -329,7 +341,8 @@ def glare(
         image, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA
     )
     sh, sw = small.shape[:2]
-    gray = to_gray(small).astype(np.float32)
+    gray8 = to_gray(small)
+    gray = gray8.astype(np.float32)
     sat = cv2.cvtColor(small, cv2.COLOR_RGB2HSV)[:, :, 1]
     reg = region or find_document(image)
     doc = cv2.resize(reg.mask.astype(np.uint8), (sw, sh), interpolation=cv2.INTER_NEAREST).astype(bool)
@@ -338,7 +351,10 @@ def glare(
         return Glare(0.0, [], 0.0)
     th = max(4.0, (text_height(lines) or 0.02 * min(h, w)) * scale)
     k = max(5, int(th * 1.5)) | 1
-    bg = cv2.morphologyEx(gray, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    # closing only takes maxima and minima: on the 8-bit grey it gives the same values, 3-4x faster
+    src = gray8 if gray8.dtype == np.uint8 else gray
+    bg = cv2.morphologyEx(src, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    bg = bg.astype(np.float32)
     bg = cv2.GaussianBlur(bg, (0, 0), k / 4)
     paper = float(np.median(bg[doc]))
     ink = np.clip(bg - gray, 0, 255)
@@ -354,7 +370,7 @@ def glare(
     g_doc = gray[doc]
     white = np.median(small[doc & (gray >= np.percentile(g_doc, 80))].astype(np.float32), axis=0)
     bal = px * (float(white.mean()) / np.maximum(white, 1.0))
-    chroma = bal.max(axis=1) - bal.min(axis=1)
+    chroma = _channel_spread(bal)
     areas = stats[:, cv2.CC_STAT_AREA]
     satmax = np.zeros(n, np.float32)  # mean balanced chroma per stroke
     np.add.at(satmax, labels.ravel(), chroma)
@@ -706,9 +722,10 @@ def colour_stats(image: np.ndarray, mask: np.ndarray | None = None) -> Colour:
     if sel.sum() < 100:
         sel = np.ones(im.shape[:2], bool)
     px = im[sel]
-    bright = px[px.sum(axis=1) >= np.percentile(px.sum(axis=1), 70)]
+    level = _channel_sum(px)
+    bright = px[level >= np.percentile(level, 70)]
     white = np.median(bright, axis=0)
     white = np.maximum(white, 1.0)
     bal = px * (white.mean() / white)
-    chroma = bal.max(axis=1) - bal.min(axis=1)
+    chroma = _channel_spread(bal)
     return Colour(float(np.percentile(chroma, 99)), float((chroma > 30).mean()))
