@@ -72,7 +72,10 @@ def select(limit: int | None) -> list[Item]:
                 items.append(
                     Item(exp_path.parent.name, file, declared[file], truth["type"], truth.get("fields", {}))
                 )
-    return items[:limit] if limit else items
+    if limit and limit < len(items):  # spread over the corpus, not its first cases
+        step = len(items) / limit
+        items = [items[int(i * step)] for i in range(limit)]
+    return items
 
 
 # --------------------------------------------------------------------------- raw loops (workers)
@@ -287,7 +290,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--workers", type=int, default=0, help="worker processes (default: usable cores)")
-    ap.add_argument("--limit", type=int, default=None, help="only the first N materials")
+    ap.add_argument("--limit", type=int, default=None, help="only N materials, evenly spread")
     ap.add_argument("--rows", default=ALL_ROWS)
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument(
