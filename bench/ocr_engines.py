@@ -12,7 +12,8 @@ worker. Medians over ``--runs`` runs; the order of the rows rotates from run to 
 machine is shared and noisy.
 
     PYTHONPATH=. .venv/bin/python bench/ocr_engines.py [--runs 3] [--workers 2] [--limit N] \
-        [--rows raw:rapidocr,raw:tiny,raw:small,raw:tesseract,pipe:rapidocr,pipe:tiny,pipe:small]
+        [--rows raw:rapidocr,raw:tiny,raw:small,raw:tesseract,pipe:rapidocr,pipe:tiny,pipe:small] \
+        [--baseline TREE --rows ...,base:rapidocr]   # TREE: e.g. git archive of the commit to beat
 """
 
 from __future__ import annotations
@@ -33,7 +34,9 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# ``--baseline TREE`` rows run the pipeline of another checkout (e.g. ``git archive`` of an older
+# commit) in a child process: that child imports the pipeline from there
+sys.path.insert(0, os.environ.get("INTAKE_BENCH_TREE") or str(Path(__file__).resolve().parents[1]))
 
 import numpy as np
 
@@ -69,7 +72,10 @@ def select(limit: int | None) -> list[Item]:
                 items.append(
                     Item(exp_path.parent.name, file, declared[file], truth["type"], truth.get("fields", {}))
                 )
-    return items[:limit] if limit else items
+    if limit and limit < len(items):  # spread over the corpus, not its first cases
+        step = len(items) / limit
+        items = [items[int(i * step)] for i in range(limit)]
+    return items
 
 
 # --------------------------------------------------------------------------- raw loops (workers)
@@ -255,6 +261,18 @@ def run_pipe(
     return Measure(seconds, rss, (hit, total) if score else None)
 
 
+def run_baseline(
+    tree: Path, name: str, limit: int | None, cases: Path, workers: int, threads: int, home: Path, score: bool
+) -> Measure:
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child-pipe", name, "--home", str(home)]
+    cmd += ["--cases-dir", str(cases), "--workers", str(workers), "--threads", str(threads)]
+    cmd += [*(["--limit", str(limit)] if limit else []), *(["--score"] if score else [])]
+    env = {**os.environ, "INTAKE_BENCH_TREE": str(tree), "PYTHONPATH": str(tree)}
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True).stdout
+    data = json.loads(out.strip().splitlines()[-1])
+    return Measure(data["seconds"], data["rss_mb"], tuple(data["fields"]) if data["fields"] else None)
+
+
 # --------------------------------------------------------------------------- table
 
 
@@ -272,10 +290,27 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--workers", type=int, default=0, help="worker processes (default: usable cores)")
-    ap.add_argument("--limit", type=int, default=None, help="only the first N materials")
+    ap.add_argument("--limit", type=int, default=None, help="only N materials, evenly spread")
     ap.add_argument("--rows", default=ALL_ROWS)
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument(
+        "--baseline",
+        type=Path,
+        default=None,
+        help="another checkout's tree: adds base:ENGINE rows (its pipeline, same files, same run)",
+    )
+    ap.add_argument("--child-pipe", default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--home", type=Path, default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--cases-dir", type=Path, default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--threads", type=int, default=1, help=argparse.SUPPRESS)
+    ap.add_argument("--score", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.child_pipe:
+        items = select(args.limit)
+        cases = sorted(p for p in args.cases_dir.iterdir() if p.is_dir())
+        m = run_pipe(args.child_pipe, items, cases, args.workers, args.threads, args.home, args.score)
+        print(json.dumps({"seconds": m.seconds, "rss_mb": m.rss_mb, "fields": m.fields}))
+        return
 
     cores = len(os.sched_getaffinity(0))
     workers = args.workers or cores
@@ -300,6 +335,11 @@ def main() -> None:
                 home = Path(tempfile.mkdtemp(prefix="home-", dir=tmp))  # cold cache, empty register
                 if kind == "raw":
                     m = run_raw(name, items, workers, threads, home, score=run == 0)
+                elif kind == "base":
+                    assert args.baseline is not None, "base: rows need --baseline TREE"
+                    m = run_baseline(
+                        args.baseline, name, args.limit, Path(tmp) / "cases", workers, threads, home, run == 0
+                    )
                 else:
                     m = run_pipe(name, items, cases, workers, threads, home, score=run == 0)
                 rows[k].runs.append(m)
@@ -320,7 +360,7 @@ def main() -> None:
         acc = f"{100 * f[0] / f[1]:.1f}% ({f[0]}/{f[1]})" if f and f[1] else "-"
         ratio = "-"
         kind, name = k.split(":")
-        if kind == "pipe" and f"raw:{name}" in rows:
+        if kind in ("pipe", "base") and f"raw:{name}" in rows:
             ratio = f"{rows[f'raw:{name}'].median / med:.2f}x"
         rss = max(m.rss_mb for m in r.runs)
         runs = ", ".join(f"{m.seconds:.1f}" for m in r.runs)
@@ -336,11 +376,12 @@ def main() -> None:
             "peak_rss_mb": rss,
             "runs_s": [m.seconds for m in r.runs],
         }
-    base = rows.get("pipe:rapidocr")
-    if base:
-        for k in keys:
-            if k.startswith("pipe:") and k != "pipe:rapidocr":
-                print(f"throughput {k} / pipe:rapidocr = {base.median / rows[k].median:.2f}x")
+    for ref in ("base:rapidocr", "pipe:rapidocr"):
+        base = rows.get(ref)
+        if base:
+            for k in keys:
+                if k.startswith("pipe:") and k != ref:
+                    print(f"throughput {k} / {ref} = {base.median / rows[k].median:.2f}x")
     if args.json:
         args.json.write_text(json.dumps(out, indent=1) + "\n")
 

@@ -17,6 +17,15 @@ def _default_home() -> Path:
     return Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "intake"
 
 
+def usable_cores() -> int:
+    """The cores this process may run on (CPU affinity, e.g. ``taskset`` or a container's cpuset),
+    not the machine's count."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # pragma: no cover - platforms without affinity
+        return max(1, os.cpu_count() or 1)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="INTAKE_", env_file=".env", extra="ignore", populate_by_name=True
@@ -131,13 +140,13 @@ class Settings(BaseSettings):
     def effective_workers(self) -> int:
         if self.workers > 0:
             return self.workers
-        return max(1, os.cpu_count() or 1)
+        return usable_cores()
 
     def effective_ocr_threads(self, workers: int | None = None) -> int:
         if self.ocr_threads > 0:
             return self.ocr_threads
         w = workers or self.effective_workers()
-        return max(1, (os.cpu_count() or 1) // w)
+        return max(1, usable_cores() // w)
 
 
 def settings_error(e: ValidationError) -> ConfigError:

@@ -221,6 +221,12 @@ _worker_registry: Registry | None = None
 def _init_worker(settings: Settings, threads: int, registry: Registry) -> None:
     global _worker_settings, _worker_registry
     os.environ.setdefault("OMP_NUM_THREADS", str(threads))
+    try:  # OpenCV's own pool would otherwise use every core in every worker
+        import cv2
+
+        cv2.setNumThreads(threads)
+    except ImportError:  # pragma: no cover - a hard dependency
+        pass
     _worker_settings = settings.model_copy(update={"ocr_threads": threads})
     _worker_registry = registry
     set_pixel_limits(_worker_settings)

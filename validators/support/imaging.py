@@ -295,6 +295,79 @@ def completeness(
     return Completeness([], "")
 
 
+def _ellipse_rows(k: int) -> list[tuple[int, int]] | None:
+    """(row offset, half width) of each row of OpenCV's k x k elliptic structuring element, or None
+    when a row is not one centred run."""
+    se = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
+    a = k // 2
+    rows = []
+    for i in range(k):
+        cols = np.nonzero(se[i])[0]
+        if not len(cols):
+            continue
+        lo, hi = int(cols[0]) - a, int(cols[-1]) - a
+        if lo != -hi or len(cols) != hi - lo + 1:
+            return None
+        rows.append((i - a, hi))
+    return rows
+
+
+def _morph_rows(img: np.ndarray, rows: list[tuple[int, int]], dilate: bool) -> np.ndarray:
+    """Dilation (max) or erosion (min) by a structuring element given as centred row runs, pixels
+    outside the image ignored (OpenCV's default border). The image widened by w along x is two
+    shifted extremes of the image widened by w - 1, so the work grows with k, not k²."""
+    ext = np.maximum if dilate else np.minimum
+    h = img.shape[0]
+    widths = {hw for _, hw in rows}
+    widened: dict[int, np.ndarray] = {}
+    cur = img
+    for width in range(max(widths) + 1):
+        if width > 0:
+            nxt = cur.copy()
+            ext(nxt[:, 1:], cur[:, :-1], out=nxt[:, 1:])
+            ext(nxt[:, :-1], cur[:, 1:], out=nxt[:, :-1])
+            cur = nxt
+        if width in widths:
+            widened[width] = cur
+    out = np.full_like(img, 0 if dilate else np.iinfo(img.dtype).max)
+    for dy, hw in rows:
+        r = widened[hw]
+        if abs(dy) >= h:
+            continue
+        if dy >= 0:
+            ext(out[: h - dy], r[dy:], out=out[: h - dy])
+        else:
+            ext(out[-dy:], r[: h + dy], out=out[-dy:])
+    return out
+
+
+#: from this kernel size on, the row decomposition beats OpenCV's filter (measured on 1000 x 750)
+_ROWS_FROM = 45
+
+
+def close_ellipse(img: np.ndarray, k: int) -> np.ndarray:
+    """Exactly ``cv2.morphologyEx(img, MORPH_CLOSE, ellipse(k, k))`` for an 8-bit image; large
+    kernels by row decomposition (O(k) per pixel instead of O(k²))."""
+    rows = _ellipse_rows(k) if img.dtype == np.uint8 and img.ndim == 2 and k >= _ROWS_FROM else None
+    if rows is None:
+        return cv2.morphologyEx(  # type: ignore[no-any-return]
+            img, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
+        )
+    return _morph_rows(_morph_rows(img, rows, dilate=True), rows, dilate=False)
+
+
+def _channel_spread(px: np.ndarray) -> np.ndarray:
+    """Per pixel max - min over the 3 channels of an (N, 3) array: the same values as
+    ``px.max(axis=1) - px.min(axis=1)``, several times faster (numpy reduces a 3-wide axis slowly)."""
+    a, b, c = px[:, 0], px[:, 1], px[:, 2]
+    return np.maximum(np.maximum(a, b), c) - np.minimum(np.minimum(a, b), c)  # type: ignore[no-any-return]
+
+
+def _channel_sum(px: np.ndarray) -> np.ndarray:
+    """``px.sum(axis=1)`` of an (N, 3) float array, added in the same order."""
+    return px[:, 0] + px[:, 1] + px[:, 2]  # type: ignore[no-any-return]
+
+
 # --------------------------------------------------------------------------- glare
 
 
@@ -329,7 +402,8 @@ def glare(
         image, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA
     )
     sh, sw = small.shape[:2]
-    gray = to_gray(small).astype(np.float32)
+    gray8 = to_gray(small)
+    gray = gray8.astype(np.float32)
     sat = cv2.cvtColor(small, cv2.COLOR_RGB2HSV)[:, :, 1]
     reg = region or find_document(image)
     doc = cv2.resize(reg.mask.astype(np.uint8), (sw, sh), interpolation=cv2.INTER_NEAREST).astype(bool)
@@ -338,7 +412,10 @@ def glare(
         return Glare(0.0, [], 0.0)
     th = max(4.0, (text_height(lines) or 0.02 * min(h, w)) * scale)
     k = max(5, int(th * 1.5)) | 1
-    bg = cv2.morphologyEx(gray, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    # closing only takes maxima and minima: on the 8-bit grey it gives the same values, 3-4x faster
+    src = gray8 if gray8.dtype == np.uint8 else gray
+    bg = close_ellipse(src, k)
+    bg = bg.astype(np.float32)
     bg = cv2.GaussianBlur(bg, (0, 0), k / 4)
     paper = float(np.median(bg[doc]))
     ink = np.clip(bg - gray, 0, 255)
@@ -354,7 +431,7 @@ def glare(
     g_doc = gray[doc]
     white = np.median(small[doc & (gray >= np.percentile(g_doc, 80))].astype(np.float32), axis=0)
     bal = px * (float(white.mean()) / np.maximum(white, 1.0))
-    chroma = bal.max(axis=1) - bal.min(axis=1)
+    chroma = _channel_spread(bal)
     areas = stats[:, cv2.CC_STAT_AREA]
     satmax = np.zeros(n, np.float32)  # mean balanced chroma per stroke
     np.add.at(satmax, labels.ravel(), chroma)
@@ -370,9 +447,7 @@ def glare(
     faded = pale[labels]
     ck = max(5, int(th * 2.5)) | 1
     near_white = (bg >= min(paper + 8.0, 248.0)) & (sat < 40) & doc  # brighter than the paper around
-    grown = cv2.morphologyEx(
-        faded.astype(np.uint8), cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (ck, ck))
-    )
+    grown = close_ellipse(faded.astype(np.uint8), ck)
     cand = grown | (near_white & (cv2.dilate(grown, np.ones((ck, ck), np.uint8)) > 0)).astype(np.uint8)
     contours, _ = cv2.findContours(cand, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     filled = np.zeros_like(cand)
@@ -770,9 +845,10 @@ def colour_stats(image: np.ndarray, mask: np.ndarray | None = None) -> Colour:
     if sel.sum() < 100:
         sel = np.ones(im.shape[:2], bool)
     px = im[sel]
-    bright = px[px.sum(axis=1) >= np.percentile(px.sum(axis=1), 70)]
+    level = _channel_sum(px)
+    bright = px[level >= np.percentile(level, 70)]
     white = np.median(bright, axis=0)
     white = np.maximum(white, 1.0)
     bal = px * (white.mean() / white)
-    chroma = bal.max(axis=1) - bal.min(axis=1)
+    chroma = _channel_spread(bal)
     return Colour(float(np.percentile(chroma, 99)), float((chroma > 30).mean()))
