@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from pipeline import imaging
+from validators.support import imaging
 
 
 def _reference_close(img: np.ndarray, k: int) -> np.ndarray:
