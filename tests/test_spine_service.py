@@ -39,6 +39,7 @@ def test_health(client: TestClient) -> None:
     assert r.status_code == 200 and r.json()["status"] == "ok"
 
 
+@pytest.mark.slow
 def test_post_case_returns_the_contract_report(client: TestClient, tmp_path: Path) -> None:
     png = tmp_path / "list.png"
     render_lines(["门诊费用清单", "患者姓名：张伟明", "合计：128.00"]).save(png)
