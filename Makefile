@@ -64,7 +64,7 @@ typecheck: setup
 	$(BIN)/mypy pipeline extractors validators flows samples
 
 pytest: setup
-	$(BIN)/pytest -q -n 2 --dist loadfile
+	$(BIN)/pytest -q -n 2 --dist loadfile -m "slow or not slow"
 
 test: lint typecheck pytest
 

@@ -14,9 +14,11 @@ from pipeline.ocr.recorded import (
     RERECORD,
     RecordedOcrEngine,
     RecordingOcrEngine,
+    default_recordings,
     dump_recording,
     image_key,
 )
+from samples.golden import CASES
 
 
 class UpsideDownEngine(OcrEngine):
@@ -109,3 +111,10 @@ def test_selected_by_setting_and_never_hidden_by_the_cache(tmp_path: Path) -> No
     assert isinstance(engine, RecordedOcrEngine) and engine.folder == folder
     recognize_page(_page(), settings)  # would fill a cache, if there were one
     assert not (settings.cache_dir / "ocr.sqlite").exists()
+
+
+def test_every_sample_case_has_a_recording() -> None:
+    cases = sorted(p.parent.name for p in CASES.glob("*/case.json"))
+    recorded = sorted(p.stem for p in default_recordings().glob("*.json"))
+    assert cases == recorded
+    assert len(RecordedOcrEngine()) > len(cases)  # pages, turned retries and seal strips

@@ -48,6 +48,7 @@ def mixed_case(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return d
 
 
+@pytest.mark.slow
 def test_check_json_on_mixed_case(mixed_case: Path, tmp_path: Path) -> None:
     before = {p.name: p.read_bytes() for p in mixed_case.iterdir()}
     proc = run(["check", str(mixed_case), "--json"], tmp_path)
@@ -79,6 +80,7 @@ def test_check_json_on_mixed_case(mixed_case: Path, tmp_path: Path) -> None:
     assert {p.name: p.read_bytes() for p in mixed_case.iterdir()} == before
 
 
+@pytest.mark.slow
 def test_ocr_reads_rendered_chinese(tmp_path: Path) -> None:
     img = tmp_path / "line.png"
     render_lines(["异地就医登记备案表", "参保人姓名：买买提·艾力"]).save(img)
@@ -91,6 +93,7 @@ def test_ocr_reads_rendered_chinese(tmp_path: Path) -> None:
     assert all(0.5 <= ln["confidence"] <= 1.0 for ln in pages[0]["lines"])
 
 
+@pytest.mark.slow
 def test_ocr_reads_scanned_and_text_pdfs(mixed_case: Path, tmp_path: Path) -> None:
     scan = json.loads(run(["ocr", str(mixed_case / "discharge.pdf"), "--json"], tmp_path).stdout)
     assert scan[0]["source"] == "pdf_scan"
@@ -100,6 +103,7 @@ def test_ocr_reads_scanned_and_text_pdfs(mixed_case: Path, tmp_path: Path) -> No
     assert any("2514.50" in ln["text"] for ln in text[0]["lines"])
 
 
+@pytest.mark.slow
 def test_rotated_photo_is_read_upright(tmp_path: Path) -> None:
     img = tmp_path / "turned.jpg"
     render_lines(["转诊转院审批表", "转出医院：荆门市第一人民医院"]).rotate(90, expand=True).save(
@@ -119,6 +123,7 @@ def test_unusable_case_folder_exits_2(tmp_path: Path) -> None:
     assert len(proc.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_batch_keeps_going_after_a_broken_case(mixed_case: Path, tmp_path: Path) -> None:
     root = tmp_path / "root"
     root.mkdir()

@@ -31,6 +31,7 @@ def engine() -> OcrEngine:
     return get_engine(Settings(workers=1))
 
 
+@pytest.mark.slow
 def test_cache_by_content_hash(tmp_path: Path, engine: OcrEngine) -> None:
     settings = Settings(home=tmp_path, workers=1)
     img = np.asarray(render_lines(["门诊费用清单", "合计：128.00"], width=700))
@@ -50,6 +51,7 @@ def test_cache_by_content_hash(tmp_path: Path, engine: OcrEngine) -> None:
     assert counting.calls > calls
 
 
+@pytest.mark.slow
 def test_large_photo_downscaled_and_boxes_mapped_back(tmp_path: Path, engine: OcrEngine) -> None:
     settings = Settings(home=tmp_path, workers=1, ocr_cache=False, ocr_max_side=1000)
     small = render_lines(["居民身份证"], width=1000, height=400, size=60)
@@ -64,6 +66,7 @@ def test_large_photo_downscaled_and_boxes_mapped_back(tmp_path: Path, engine: Oc
     assert x1 < 3000 and y1 < 1200
 
 
+@pytest.mark.slow
 def test_upside_down_page_read_upright(tmp_path: Path, engine: OcrEngine) -> None:
     settings = Settings(home=tmp_path, workers=1, ocr_cache=False)
     img = np.asarray(render_lines(["出院记录", "入院日期：2024年01月05日"]).rotate(180))
