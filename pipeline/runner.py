@@ -30,6 +30,7 @@ from pipeline import __version__
 from pipeline.codes import Severity
 from pipeline.config import Settings
 from pipeline.ingest import ingest, set_pixel_limits
+from pipeline.messages import make_flag
 from pipeline.models import (
     Case,
     CaseError,
@@ -40,7 +41,6 @@ from pipeline.models import (
     PageText,
     Report,
     decide,
-    flag,
     load_case,
 )
 from pipeline.ocr import OcrEngine, get_engine, recognize_page
@@ -56,12 +56,11 @@ RESERVED_FILES = {"case.json", "expected.json", "report.json", ".intake-state.js
 
 
 def _system_flag(material: str | None, step: str, err: BaseException) -> Any:
-    return flag(
+    return make_flag(
         "system.processing_failed",
         Severity.WARNING,
-        "系统处理该材料时出现故障，已转人工审核，您无需重新提交。",
         material=material,
-        reason=f"{step} failed: {type(err).__name__}",
+        params={"step": step, "error": type(err).__name__},
     )
 
 
@@ -101,12 +100,11 @@ def process_material(
     path = case_dir / ref.file
     if not path.is_file():
         res.flags.append(
-            flag(
+            make_flag(
                 "material.not_uploaded",
                 Severity.BLOCKER,
-                f"申请中列出的材料“{ref.file}”未上传，请重新上传该文件。",
                 material=ref.file,
-                reason="listed in case.json, no such file",
+                params={"file": ref.file},
             )
         )
         res.seconds = time.perf_counter() - t0
@@ -115,12 +113,11 @@ def process_material(
     res.sha256, res.kind = ing.sha256, ing.kind
     if ing.error:
         res.flags.append(
-            flag(
+            make_flag(
                 "material.unreadable",
                 Severity.BLOCKER,
-                f"材料“{ref.file}”无法打开（文件损坏、加密、格式不支持或过大），请重新上传清晰完整的图片或PDF。",
                 material=ref.file,
-                reason=ing.error,
+                params={"file": ref.file, "error": ing.error},
             )
         )
         res.seconds = time.perf_counter() - t0
@@ -220,12 +217,11 @@ def _unlisted_flags(case: Case, case_dir: Path) -> list[Any]:
             and not p.name.startswith(".")
         ):
             out.append(
-                flag(
+                make_flag(
                     "material.unlisted",
                     Severity.WARNING,
-                    f"文件“{p.name}”已上传但未在申请材料清单中登记，请确认是否为本次申请的材料。",
                     material=p.name,
-                    reason="file present in the case folder but not listed in case.json",
+                    params={"file": p.name},
                 )
             )
     return out
@@ -304,11 +300,10 @@ class CaseRunner:
         flags.extend(_unlisted_flags(case, case_dir))
         for step, err in self._store_errors:
             flags.append(
-                flag(
-                    "system.processing_failed",
+                make_flag(
+                    "system.processing_failed#store",
                     Severity.WARNING,
-                    "系统暂时无法核验参保信息，已转人工审核，您无需重新提交。",
-                    reason=f"{step} unavailable: {type(err).__name__}",
+                    params={"step": step, "error": type(err).__name__},
                 )
             )
         ctx = CaseContext(
@@ -391,11 +386,10 @@ def find_cases(root: Path) -> list[Path]:
 
 def broken_case_report(case_dir: Path, err: CaseError) -> dict[str, Any]:
     """The JSON line a batch writes for a case folder that cannot be used."""
-    f = flag(
-        "system.processing_failed",
+    f = make_flag(
+        "system.processing_failed#broken_case",
         Severity.WARNING,
-        "申请数据无法读取，已转人工审核。",
-        reason=str(err)[:300],
+        params={"error": str(err)[:300]},
     )
     return {
         "case_id": case_dir.name,

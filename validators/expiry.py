@@ -20,7 +20,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from pipeline.codes import DOC_NAMES, DocType, Severity
-from pipeline.models import Flag, evidence_of, flag
+from pipeline.messages import make_flag
+from pipeline.models import Flag, evidence_of
 from pipeline.plugins import MaterialCheck, MaterialContext
 from pipeline.text import to_date
 
@@ -37,20 +38,12 @@ class DocValidity(BaseModel):
     long_term_allowed: bool = True  # informational: a long-term value never expires
 
 
-class Wording(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    message: str
-    reason: str
-
-
 class ValidityRules(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     default_processing_days: int = Field(ge=0)
     processing_days: dict[str, int] = Field(default_factory=dict)
     documents: dict[DocType, DocValidity]
-    messages: dict[str, Wording]
 
 
 @lru_cache(maxsize=2)
@@ -70,11 +63,6 @@ def add_years(d: date, years: int) -> date:
 
 def span_allowed(start: date, end: date, spans: list[int], tolerance_days: int = 1) -> bool:
     return any(abs((end - add_years(start, y)).days) <= tolerance_days for y in spans)
-
-
-def _say(key: str, **params: object) -> dict[str, str]:
-    w = load_rules().messages[key]
-    return {"message": w.message.format(**params), "reason": w.reason.format(**params)}
 
 
 def validity(ctx: MaterialContext) -> Iterator[Flag]:
@@ -97,10 +85,10 @@ def validity(ctx: MaterialContext) -> Iterator[Flag]:
     if until is None:
         return  # unreadable dates are document.fields_missing's business
     if until < submitted:
-        yield flag(
+        yield make_flag(
             "document.expired",
             Severity.BLOCKER,
-            **_say("expired", doc=name, until=until.isoformat(), submitted=submitted.isoformat()),
+            params=dict(doc=name, until=until.isoformat(), submitted=submitted.isoformat()),
             field=spec.until,
             expected=f">= {submitted.isoformat()}",
             found=until.isoformat(),
@@ -110,11 +98,10 @@ def validity(ctx: MaterialContext) -> Iterator[Flag]:
     limit = rules.processing_days.get(ctx.case.service.value, rules.default_processing_days)
     days = (until - submitted).days
     if until <= submitted + timedelta(days=limit):
-        yield flag(
-            "document.expired",
+        yield make_flag(
+            "document.expired#expiring",
             Severity.WARNING,
-            **_say(
-                "expiring",
+            params=dict(
                 doc=name,
                 until=until.isoformat(),
                 submitted=submitted.isoformat(),
@@ -129,11 +116,10 @@ def validity(ctx: MaterialContext) -> Iterator[Flag]:
         start = parse_date(doc.value(spec.from_))
         if start is not None and not span_allowed(start, until, spec.spans_years):
             years = (until - start).days / 365.25
-            yield flag(
-                "identity.card_inconsistent",
+            yield make_flag(
+                "identity.card_inconsistent#span",
                 Severity.WARNING,
-                **_say(
-                    "span",
+                params=dict(
                     doc=name,
                     start=start.isoformat(),
                     until=until.isoformat(),

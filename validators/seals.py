@@ -25,7 +25,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from rapidfuzz import fuzz
 
 from pipeline.codes import DocType, Severity
-from pipeline.models import Box, Evidence, Flag, flag
+from pipeline.messages import make_flag
+from pipeline.models import Box, Evidence, Flag
 from pipeline.plugins import MaterialCheck, MaterialContext
 from validators.image_quality import (
     PageView,
@@ -46,7 +47,6 @@ class Requirement(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     holder: str
-    message: str
     min_seals: int = Field(default=1, ge=1)
 
 
@@ -55,7 +55,6 @@ class SealRules(BaseModel):
 
     required: dict[DocType, Requirement]
     text_markers: list[str]
-    marker_message: str
     marker_holder: str
     institution_fields: list[str]
     read_ring_text: int = Field(default=2, ge=0)
@@ -212,18 +211,15 @@ def official_seals(ctx: MaterialContext) -> Iterator[Flag]:
     dt = doc_type(ctx)
     req = rules.required.get(dt)
     if req is not None:
-        message = req.message.format(holder=req.holder)
-        reason = f"{dt.value} 须加盖公章，{len(views)} 页中未检测到红色印章"
+        key, holder = f"seal.missing#{dt.value}", req.holder
     elif _marker_found(ctx, rules.text_markers) is not None:
-        message = rules.marker_message
-        reason = "表格注明须加盖公章，未检测到红色印章"
+        key, holder = "seal.missing#marker", rules.marker_holder
     else:
         return
-    yield flag(
-        "seal.missing",
+    yield make_flag(
+        key,
         Severity.BLOCKER,
-        message,
-        reason=reason,
+        params={"holder": holder, "pages": len(views)},
         evidence=[_expected_place(ctx, views, rules.institution_fields)],
     )
 
