@@ -183,4 +183,7 @@ FLAG_CATEGORIES: dict[str, str] = {
     "image.photocopy": "material",
     # Added by the project: the e-bill's printed code/number/check code differ from its QR code.
     "invoice.qr_mismatch": "consistency",
+    # Added by the project (issue 14): the filing's destination (就医地) names another city than the hospital,
+    # the 备案表 or the referral's receiving hospital (seed 002, 二.2 就医地选择错误).
+    "filing.destination_mismatch": "filing_type",
 }

@@ -43,6 +43,14 @@ class EnrollmentLookup(Protocol):
         ...
 
 
+class HospitalLookup(Protocol):
+    """The loaded hospital catalogue (``pipeline.stores.hospitals.HospitalStore`` or any look-alike)."""
+
+    def records(self) -> Any:
+        """Every institution of the catalogue (empty when none was imported)."""
+        ...
+
+
 class InvoiceRegister(Protocol):
     """Invoices seen across cases (``pipeline.stores.invoice_register.InvoiceRegister``)."""
 
@@ -100,6 +108,7 @@ class CaseContext:
     materials: list[MaterialResult]
     enrollment: EnrollmentLookup | None = None
     register: InvoiceRegister | None = None
+    hospitals: HospitalLookup | None = None
     _facts: dict[type, Any] = field(default_factory=dict, repr=False)
 
     def of_type(self, *types: DocType) -> list[MaterialResult]:

@@ -44,7 +44,14 @@ from pipeline.models import (
     load_case,
 )
 from pipeline.ocr import OcrEngine, get_engine, recognize_page
-from pipeline.plugins import CaseContext, EnrollmentLookup, InvoiceRegister, MaterialContext, Registry
+from pipeline.plugins import (
+    CaseContext,
+    EnrollmentLookup,
+    HospitalLookup,
+    InvoiceRegister,
+    MaterialContext,
+    Registry,
+)
 
 log = logging.getLogger(__name__)
 
@@ -243,6 +250,7 @@ class CaseRunner:
         *,
         enrollment: EnrollmentLookup | None = None,
         register: InvoiceRegister | None = None,
+        hospitals: HospitalLookup | None = None,
         store_errors: Iterable[tuple[str, BaseException]] = (),
         pool: bool = True,
         engine: OcrEngine | None = None,
@@ -252,6 +260,7 @@ class CaseRunner:
         self.engine = engine
         self._enrollment = enrollment
         self._register = register
+        self._hospitals = hospitals
         self._store_errors = list(store_errors)
         set_pixel_limits(self.settings)
         self._pool: Executor | None = make_pool(self.settings, registry) if pool and engine is None else None
@@ -312,6 +321,7 @@ class CaseRunner:
             materials=materials,
             enrollment=self._enrollment,
             register=self._register,
+            hospitals=self._hospitals,
         )
         for check in self.registry.case_checks:
             try:

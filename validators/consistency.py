@@ -237,6 +237,15 @@ def _stays(materials: list[MaterialResult], start: str, end: str) -> list[Stay]:
     return out
 
 
+def _late_filing_allowed(ctx: CaseContext) -> bool:
+    from validators.support.rules import rules_for_case
+
+    try:
+        return rules_for_case(ctx.case.region).policy.referral_after_admission_allowed
+    except Exception:  # an unknown region: the base rule
+        return False
+
+
 def date_flags(ctx: CaseContext, rules: ConsistencyRules) -> Iterator[Flag]:
     records = ctx.of_type(DocType.DISCHARGE_RECORD)
     lists = ctx.of_type(DocType.EXPENSE_LIST)
@@ -309,9 +318,11 @@ def date_flags(ctx: CaseContext, rules: ConsistencyRules) -> Iterator[Flag]:
             r = read(m, "issue_date", parse_date)
             if r is None or r.value <= first.value:
                 continue
+            # Jingmen measure 7: a filing may be completed after admission, before discharge -> doubt
+            late_ok = _late_filing_allowed(ctx) and any(r.value <= s.end.value for s in rec_stays)
             yield make_flag(
                 "consistency.date_mismatch#referral_after_admission",
-                _severity(rules, r, first),
+                Severity.WARNING if late_ok else _severity(rules, r, first),
                 material=m.file,
                 params={
                     "file": m.file,

@@ -65,6 +65,28 @@ def span_allowed(start: date, end: date, spans: list[int], tolerance_days: int =
     return any(abs((end - add_years(start, y)).days) <= tolerance_days for y in spans)
 
 
+def service_processing_days(region: str, service: str, default: int) -> int:
+    """The service's processing time (seed 000 办理时限) in calendar days: 即时办结 0, N 工作日 ≈ N·7/5,
+    N 自然日 N; the longest of its limits. ``default`` when the rules give none."""
+    from validators.support.rules import rules_for_case
+
+    try:
+        limits = rules_for_case(region).service(service).time_limits
+    except Exception:
+        return default
+    days = [
+        0
+        if t.kind == "immediate"
+        else -(-(t.days or 0) * 7 // 5)
+        if t.kind == "working_days"
+        else t.days or 0
+        for t in limits
+        if t.label is None
+        or "线上" not in t.label  # the 2-day national online channel is not the service's own time
+    ]
+    return max(days) if days else default
+
+
 def validity(ctx: MaterialContext) -> Iterator[Flag]:
     doc = ctx.document
     if doc is None:
@@ -95,7 +117,9 @@ def validity(ctx: MaterialContext) -> Iterator[Flag]:
             evidence=evidence_of(fv),
         )
         return
-    limit = rules.processing_days.get(ctx.case.service.value, rules.default_processing_days)
+    limit = rules.processing_days.get(ctx.case.service.value)
+    if limit is None:
+        limit = service_processing_days(ctx.case.region, ctx.case.service, rules.default_processing_days)
     days = (until - submitted).days
     if until <= submitted + timedelta(days=limit):
         yield make_flag(

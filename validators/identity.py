@@ -28,7 +28,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pipeline.codes import DOC_NAMES, DocType, Severity
+from pipeline.codes import DOC_NAMES, DocType, ServiceCode, Severity
 from pipeline.messages import make_flag
 from pipeline.models import FieldValue, Flag, MaterialResult, evidence_of
 from pipeline.pii import mask_id, mask_name
@@ -38,6 +38,7 @@ from pipeline.text.ids import normalize_id
 from validators.enrollment_status import ServiceRule, load_eligibility, service_rule
 from validators.support.applicant import lookup_applicant
 from validators.support.names import Comparison, MatchKind, NameMatcher, NameTables
+from validators.support.rules import filing_value
 
 log = logging.getLogger(__name__)
 
@@ -162,10 +163,30 @@ def document_flags(ctx: CaseContext, rule: ServiceRule) -> list[Flag]:
     applicant = ctx.case.applicant
     agents = _agent_names(ctx.materials)
     out: list[Flag] = []
+    # seed 000 (九) 注①: 因死亡支取的提供继承人身份证 — an ID card naming someone else is the heir's (review)
+    heir_case = (
+        ctx.case.service == ServiceCode.ACCOUNT_WITHDRAWAL
+        and filing_value(ctx.case.filing, "withdrawal_reason") == "death"
+    )
     for m in ctx.materials:
         if m.document is None:
             continue
         fields = m.document.fields
+        if heir_case and m.detected_type == DocType.ID_CARD_FRONT:
+            nfv = fields.get("name")
+            if nfv is not None and nfv.value and not matcher().compare(applicant.name, nfv.value).same:
+                out.append(
+                    make_flag(
+                        "identity.name_mismatch#heir",
+                        Severity.WARNING,
+                        material=m.file,
+                        params={"doc": _doc_name(m)},
+                        field="name",
+                        expected=mask_name(applicant.name),
+                        found=mask_name(nfv.value),
+                    )
+                )
+                continue
         # a document of the agent (委托代理人), e.g. their ID card, names someone else by design
         own_names = [fields[f].value for f in NAME_FIELDS if f in fields and fields[f].value]
         if (

@@ -258,12 +258,14 @@ from flows.cli import register as _register_flows  # noqa: E402
 from pipeline import cli_samples  # noqa: E402
 from pipeline.app.cli import clients as _clients  # noqa: E402
 from pipeline.app.cli import enrollment as _enrollment  # noqa: E402
+from pipeline.app.cli import hospitals as _hospitals  # noqa: E402
 from pipeline.app.cli import invoices as _invoices  # noqa: E402
 from pipeline.app.cli import rules as _rules  # noqa: E402
 
 for _register in (
     _clients.register,
     _enrollment.register,
+    _hospitals.register,
     _invoices.register,
     _rules.register,
     cli_samples.register,
