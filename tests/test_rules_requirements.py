@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pipeline.codes import Severity
-from tests.test_rules_support import codes, make_ctx, mat
+from tests.test_rules_support import make_ctx, mat
 from validators.requirements import required_materials
 
 
