@@ -58,9 +58,9 @@ def city_of(text: str | None) -> str | None:
     if not text:
         return None
     t = re.sub(r"\s+", "", text)
-    for m in _MUNICIPALITIES:
-        if t.startswith(m):
-            return m + "市"
+    for name in _MUNICIPALITIES:
+        if t.startswith(name):
+            return name + "市"
     t = _PROVINCE.sub("", t, count=1)
     m = _CITY.match(t)
     if m:
