@@ -163,7 +163,8 @@ SEED_RULES: list[SeedRule] = [
     SeedRule("002 二.2", "误选“浙江宁波”", "remote.temporary", [ID, FORM], {"filing.destination_mismatch/blocker"},
              filing={"destination": "浙江省宁波市海曙区", "hospital": "舟山市普陀医院"}),
     SeedRule("002 二.2 / 五", "属于“异地长期居住”人员，错选为“临时出差就医”，导致材料与备案类型不匹配", "remote.temporary",
-             [ID, (FORM, {"filing_type": "☑异地长期居住人员"})], {"filing.type_mismatch/blocker"}),
+             [ID, (FORM, {"filing_type": "☑异地长期居住人员"})], set(),
+             decision="services.yaml policy.compare_ticked_filing_type (off: tick reading unreliable)"),
     SeedRule("002 四.2", "确认就医医院已接入国家异地就医结算系统 (unknown: review)", "remote.temporary", [ID, FORM],
              {"policy.hospital_not_networked/warning"}, filing={"hospital": "宁波市某某专科医院"}),
     SeedRule("002 一.2", "转诊医院无资质", "remote.referral",
@@ -323,10 +324,10 @@ APPENDIX: list[tuple[str, Any, set[str], str]] = [
                       [ID, (FORM, {"destination": "浙江省舟山市普陀区", "filing_type": "☑异地长期居住人员"}),
                        ("referral_slip", {"to_hospital": "舟山市普陀医院", "from_hospital": "新疆医科大学第一附属医院"})],
                       destination="浙江省宁波市", hospital="舟山市普陀医院"),
-     {"filing.destination_mismatch/blocker", "filing.type_mismatch/blocker"}, "seed 002 二.2"),
+     {"filing.destination_mismatch/blocker"}, "seed 002 二.2; ticked type: decision services.yaml"),
     ("temporary filing whose form says 异地长期居住",
      lambda: run_case("remote.temporary", [ID, (FORM, {"filing_type": "☑异地长期居住人员"})]),
-     {"filing.type_mismatch/blocker"}, "seed 002 二.2 / 五"),
+     NONE, "decision: services.yaml policy.compare_ticked_filing_type"),
 ]  # fmt: skip
 
 
@@ -351,6 +352,25 @@ def test_referral_after_admission_is_review_in_jingmen() -> None:
 
     assert stay_and_slip("xinjiang") == {"consistency.date_mismatch/blocker"}
     assert stay_and_slip("jingmen") == {"consistency.date_mismatch/warning"}
+
+
+def test_ticked_filing_type_when_switched_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """002 二.2/五: with the switch on, the form's ticked type is compared with the service."""
+    real = destination.rules_for_case
+
+    def on(region: str) -> Any:
+        rs = real(region)
+        return rs.model_copy(
+            update={"policy": rs.policy.model_copy(update={"compare_ticked_filing_type": True})}
+        )
+
+    monkeypatch.setattr(destination, "rules_for_case", on)
+    assert run_case("remote.temporary", [ID, (FORM, {"filing_type": "☑异地长期居住人员"})]) == {
+        "filing.type_mismatch/blocker"
+    }
+    assert run_case("remote.temporary", [ID, (FORM, {"filing_type": "☑其他临时外出就医人员"})]) == set()
+    # several options read together: the tick is not known
+    assert run_case("remote.temporary", [ID, (FORM, {"filing_type": "异地长期居住 异地转诊"})]) == set()
 
 
 def test_destination_reads_only_confident_fields_as_fact() -> None:

@@ -152,12 +152,17 @@ def form_filing_type(ctx: CaseContext) -> Iterator[Flag]:
     if case.service not in REMOTE_SERVICES:
         return
     rules = rules_for_case(case.region)
+    if not rules.policy.compare_ticked_filing_type:  # off: see services.yaml policy (tick reading unreliable)
+        return
     for m in ctx.of_type(DocType.REMOTE_CARE_FORM):
         fv = m.document.fields.get("filing_type") if m.document else None
         if fv is None or not fv.value:
             continue
-        ticked = next((svc for k, svc in FORM_TYPES.items() if k in fv.value), None)
-        if ticked is None or ticked == case.service:
+        named = {svc for k, svc in FORM_TYPES.items() if k in fv.value}
+        if len(named) != 1:  # none, or several options read together: the tick is not known
+            continue
+        (ticked,) = named
+        if ticked == case.service:
             continue
         yield make_flag(
             "filing.type_mismatch#form",

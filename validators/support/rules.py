@@ -208,6 +208,7 @@ class RegionPolicy(BaseModel):
     min_residence_months: int = Field(default=0, ge=0)  # 0: no minimum (no seed sets one)
     referral_min_level: int = Field(default=0, ge=0, le=3)  # 0: no level rule (no seed sets one)
     referral_after_admission_allowed: bool = False  # Jingmen measure 7
+    compare_ticked_filing_type: bool = False  # seed 002 二.2 / 五, off until the tick is read reliably
     referral_requires_local_institution: bool = True
     online_remote_filing_days: int | None = 2
 

@@ -1,5 +1,5 @@
 """Cases for the rules that follow the seeds (issue 14): the identity papers of seed 000 note ①, the accident
-papers of (十七) 注②, the hospital catalogue, the destination check (seed 002 二.2), the ticked filing type, and
+papers of (十七) 注②, the hospital catalogue, the destination check (seed 002 二.2), and
 requirements that changed (no residence minimum, transfer with identity only, 急诊 proof not demanded,
 参保登记 without 社会保障卡)."""
 
@@ -76,15 +76,6 @@ CASES: list[CaseSpec] = [
         decision="review",
         story={"dest": "宁波市第一医院"},
         note="issue 14: a hospital the catalogue does not list is review, never a silent pass",
-    ),
-    CaseSpec(
-        "form_ticks_other_type",
-        "remote.temporary",
-        JM,
-        date(2025, 12, 9),
-        must=["filing.type_mismatch"],
-        story={"dest": "四川大学华西医院", "form_label": "异地长期居住人员"},
-        note="seed 002 二.2: 属于“异地长期居住”人员，错选为“临时出差就医”",
     ),
     CaseSpec(
         "recent_permit_jm",
