@@ -35,6 +35,8 @@ CASES: list[CaseSpec] = [
         "change.resident",
         JM,
         date(2025, 10, 21),
+        person={"age": (22, 29)},
+        enroll={"insurance_type": "resident"},
         edit=chain(_NO_ID, add(MaterialSpec(DocType.HMT_RESIDENCE_PERMIT))),
         note="seed 000 note ①: 港澳台居民居住证",
     ),

@@ -34,9 +34,9 @@ def _span(v: Values, years: int) -> str:
 def _card_rows(p: Page, rows: list[tuple[str, str, float]], x_lab: float = 5.0, x_val: float = 19.0) -> float:
     y = 12.0
     for label, val, size in rows:
-        p.add(Text(x_lab, y + 0.5, label, 5.8, "sans", color=LAB))
-        p.add(Text(x_val, y, val, size, "sans"))
-        y += 6.2
+        p.add(Text(x_lab, y + 0.5, label, 6.2, "sans", color=LAB))
+        p.add(Text(x_val, y, val, size + 0.8, "sans"))
+        y += 6.6
     return y
 
 
@@ -70,11 +70,11 @@ def passport(s: Story, o: Opts) -> Drawn:
         ("有效期限", _span(v, 10)),
         ("有效期至", fmt(v.date("valid_until"), dot_date)),
     ]
-    y = 16.0
+    y = 17.0
     for label, val in rows:
-        p.add(Text(42.0, y, label, 5.4, "sans", color=LAB))
-        p.add(Text(42.0, y + 3.2, val, 7.6, "sans-bold" if label == "护照号" else "sans"))
-        y += 9.0
+        p.add(Text(42.0, y + 0.4, label, 6.4, "sans", color=LAB))
+        p.add(Text(62.0, y, val, 8.8, "sans-bold" if label == "护照号" else "sans"))
+        y += 9.5
     p.add(Text(4.0, 80.0, f"P<CHN{pp.id_number[-6:]}<<<<<<<<<<<<<<<<<<<<<<<<<", 6.0, "sans"))
     return Drawn([p], v)
 
@@ -107,9 +107,9 @@ def hk_macao_permit(s: Story, o: Opts) -> Drawn:
         )
     )
     y = _card_rows(p, [("姓  名", v["name"], 8.6), ("出生日期", fmt(v.date("birth_date"), dot_date), 7.6)])
-    p.add(Text(5.0, y + 0.5, "有效期限", 5.8, "sans", color=LAB))
-    p.add(Text(19.0, y, _span(v, 10), 7.2, "sans"))
-    p.add(Text(5.0, 44.5, "证件号码", 5.8, "sans", color=LAB))
+    p.add(Text(5.0, y + 0.5, "有效期限", 6.2, "sans", color=LAB))
+    p.add(Text(19.0, y, _span(v, 10), 8.2, "sans"))
+    p.add(Text(5.0, 44.5, "证件号码", 6.2, "sans", color=LAB))
     p.add(Text(19.0, 43.8, v["permit_number"], 9.0, "sans-bold", spacing=0.4))
     p.add(Text(5.0, 50.0, "签发机关  公安部出入境管理局", 5.4, "sans"))
     _portrait(p, 60.0, 11.0, 81.0, 38.0, o.seed + 1)
@@ -135,13 +135,13 @@ def hmt_residence_permit(s: Story, o: Opts) -> Drawn:
     p.add(_guilloche(((232, 240, 232), (236, 232, 244)), o.seed + 17))
     p.add(Text(42.8, 3.6, "港澳台居民居住证", 10, "sans-bold", anchor="m", color=(20, 90, 60), spacing=1.0))
     y = _card_rows(p, [("姓  名", v["name"], 8.6), ("性  别", pp.sex, 7.6)], x_val=16.0)
-    p.add(Text(5.0, y + 0.5, "住  址", 5.8, "sans", color=LAB))
+    p.add(Text(5.0, y + 0.5, "住  址", 6.2, "sans", color=LAB))
     addr = v["address"]
     for i in range(0, len(addr), 12):
-        p.add(Text(16.0, y + (i // 12) * 3.9, addr[i : i + 12], 7.2, "sans"))
-    p.add(Text(5.0, 41.5, "公民身份号码", 5.8, "sans", color=LAB))
+        p.add(Text(16.0, y + (i // 12) * 3.9, addr[i : i + 12], 8.2, "sans"))
+    p.add(Text(5.0, 41.5, "公民身份号码", 6.2, "sans", color=LAB))
     p.add(Text(25.0, 40.8, v["id_number"], 9.0, "sans-bold", spacing=0.4))
-    p.add(Text(5.0, 47.5, "有效期限", 5.8, "sans", color=LAB))
+    p.add(Text(5.0, 47.5, "有效期限", 6.2, "sans", color=LAB))
     if v["valid_from"] or v["valid_until"]:
         p.add(
             Text(
@@ -184,9 +184,9 @@ def foreign_permanent_residence(s: Story, o: Opts) -> Drawn:
             ("出生日期", fmt(pp.birth_date, dot_date), 7.6),
         ],
     )
-    p.add(Text(5.0, y + 0.5, "有效期限", 5.8, "sans", color=LAB))
-    p.add(Text(19.0, y, _span(v, 10), 7.2, "sans"))
-    p.add(Text(5.0, 47.0, "证件号码", 5.8, "sans", color=LAB))
+    p.add(Text(5.0, y + 0.5, "有效期限", 6.2, "sans", color=LAB))
+    p.add(Text(19.0, y, _span(v, 10), 8.2, "sans"))
+    p.add(Text(5.0, 47.0, "证件号码", 6.2, "sans", color=LAB))
     p.add(Text(19.0, 46.3, v["card_number"], 8.6, "sans-bold", spacing=0.3))
     _portrait(p, 60.0, 11.0, 81.0, 38.0, o.seed + 1)
     return Drawn([p], v)
