@@ -5,12 +5,15 @@ that is not in it is review (warning), never a silent pass (issue 14)."""
 from __future__ import annotations
 
 import dataclasses
+import os
+import uuid
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine
 from typer.testing import CliRunner
 
-from pipeline.stores._db import engine_for
+from pipeline.stores._db import database_url, dispose_all, engine_for
 from pipeline.stores.hospitals import HospitalStore, close_all, open_hospitals, parse_csv
 from tests.test_rules_support import make_ctx, mat
 from validators import destination, policy
@@ -150,3 +153,34 @@ def test_configured_csv_source(tmp_path: Path) -> None:
 
     s = Settings(home=tmp_path, hospitals_url=str(SAMPLE))
     assert len(open_hospitals(None, s).records()) == 42
+
+
+PG_URL = os.environ.get("INTAKE_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+@pytest.mark.postgres
+def test_postgres_catalogue_in_a_private_schema(tmp_path: Path) -> None:
+    """The same store on PostgreSQL (a private schema, dropped afterwards): import, read back, all or nothing."""
+    schema = f"hosp_{uuid.uuid4().hex[:10]}"
+    try:
+        admin = create_engine(database_url(PG_URL), connect_args={"connect_timeout": 3})
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    except Exception as e:  # pragma: no cover - environment
+        pytest.skip(f"PostgreSQL not reachable: {type(e).__name__}")
+    try:
+        store = HospitalStore(engine_for(f"{PG_URL}?options=-csearch_path%3D{schema}"))
+        assert store.engine.dialect.name == "postgresql"
+        assert store.import_csv(SAMPLE).inserted == 42 and len(store.records()) == 42
+        bad = tmp_path / "bad.csv"
+        bad.write_text(
+            HEADER
+            + "新医院,,浙江省,宁波市,,二级,true,true,true,,false\nX,,浙江省,宁波市,,六级,true,true,true,,false\n",
+            encoding="utf-8",
+        )
+        assert not store.import_csv(bad, replace=True).ok and store.count() == 42
+    finally:
+        dispose_all()
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+        admin.dispose()
