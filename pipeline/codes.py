@@ -28,6 +28,12 @@ class DocType(StrEnum):
     LABOR_CONTRACT = "labor_contract"
     SETTLEMENT_STATEMENT = "settlement_statement"
     POWER_OF_ATTORNEY = "power_of_attorney"
+    # Added by the project (issue 14): 有效身份证件 of seed 000 note ① and the accident papers of (十七)(十八) 注②.
+    PASSPORT = "passport"
+    HK_MACAO_PERMIT = "hk_macao_permit"
+    HMT_RESIDENCE_PERMIT = "hmt_residence_permit"
+    FOREIGN_PERMANENT_RESIDENCE = "foreign_permanent_residence"
+    ACCIDENT_CERTIFICATE = "accident_certificate"
     UNKNOWN = "unknown"
 
 
@@ -68,6 +74,11 @@ DOC_FIELDS: dict[DocType, tuple[str, ...]] = {
     DocType.LABOR_CONTRACT: ("name", "employer", "valid_from", "valid_until"),
     DocType.SETTLEMENT_STATEMENT: ("patient_name", "hospital", "total_amount"),
     DocType.POWER_OF_ATTORNEY: ("principal_name", "agent_name"),
+    DocType.PASSPORT: ("name", "passport_number", "birth_date", "valid_until"),
+    DocType.HK_MACAO_PERMIT: ("name", "permit_number", "birth_date", "valid_until"),
+    DocType.HMT_RESIDENCE_PERMIT: ("name", "id_number", "address", "valid_from", "valid_until"),
+    DocType.FOREIGN_PERMANENT_RESIDENCE: ("name", "card_number", "nationality", "valid_until"),
+    DocType.ACCIDENT_CERTIFICATE: ("party_name", "issuer", "issue_date"),
     DocType.UNKNOWN: (),
 }
 
@@ -92,6 +103,11 @@ DOC_NAMES: dict[DocType, str] = {
     DocType.LABOR_CONTRACT: "劳动合同",
     DocType.SETTLEMENT_STATEMENT: "报销结算单",
     DocType.POWER_OF_ATTORNEY: "授权委托书",
+    DocType.PASSPORT: "护照",
+    DocType.HK_MACAO_PERMIT: "港澳居民来往内地通行证",
+    DocType.HMT_RESIDENCE_PERMIT: "港澳台居民居住证",
+    DocType.FOREIGN_PERMANENT_RESIDENCE: "外国人永久居留身份证",
+    DocType.ACCIDENT_CERTIFICATE: "事故认定书、判决书或调解协议书",
     DocType.UNKNOWN: "未知材料",
 }
 
@@ -183,4 +199,7 @@ FLAG_CATEGORIES: dict[str, str] = {
     "image.photocopy": "material",
     # Added by the project: the e-bill's printed code/number/check code differ from its QR code.
     "invoice.qr_mismatch": "consistency",
+    # Added by the project (issue 14): the filing's destination (就医地) names another city than the hospital,
+    # the 备案表 or the referral's receiving hospital (seed 002, 二.2 就医地选择错误).
+    "filing.destination_mismatch": "filing_type",
 }

@@ -71,6 +71,8 @@ class Settings(BaseSettings):
     # stores
     enrollment_url: str | None = None  # sqlite:///..., postgresql://..., or a CSV path
     register_url: str | None = None  # invoice register; default: SQLite under home
+    # hospital catalogue (intake hospitals import); default: the enrollment database
+    hospitals_url: str | None = None  # sqlite:///..., postgresql://..., or a CSV path
 
     # storage for flows
     storage: Literal["local", "s3"] = "local"

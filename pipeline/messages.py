@@ -54,7 +54,7 @@ class MessageCatalog(BaseModel):
                 raise ValueError(f"{key}: unknown flag code {code!r}")
         return self
 
-    def render(self, key: str, **params: Any) -> tuple[str, str]:
+    def render(self, key: str, /, **params: Any) -> tuple[str, str]:
         """(message, reason) for ``key``; every declared parameter must be given."""
         t = self.templates[key]
         missing = [p for p in t.params if p not in params]
@@ -70,7 +70,7 @@ def load_messages(path: Path = MESSAGES_FILE) -> MessageCatalog:
     return MessageCatalog.model_validate({"templates": raw})
 
 
-def render(key: str, **params: Any) -> tuple[str, str]:
+def render(key: str, /, **params: Any) -> tuple[str, str]:
     return load_messages().render(key, **params)
 
 

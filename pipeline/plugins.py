@@ -43,6 +43,14 @@ class EnrollmentLookup(Protocol):
         ...
 
 
+class HospitalLookup(Protocol):
+    """The loaded hospital catalogue (``pipeline.stores.hospitals.HospitalStore`` or any look-alike)."""
+
+    def records(self) -> Any:
+        """Every institution of the catalogue (empty when none was imported)."""
+        ...
+
+
 class InvoiceRegister(Protocol):
     """Invoices seen across cases (``pipeline.stores.invoice_register.InvoiceRegister``)."""
 
@@ -113,6 +121,7 @@ class CaseContext:
     materials: list[MaterialResult]
     enrollment: EnrollmentLookup | None = None
     register: InvoiceRegister | None = None
+    hospitals: HospitalLookup | None = None
     #: (code, number) of the invoices this run recorded in the register; the runner stores the case's
     #: decision on those rows only
     checked_invoices: list[tuple[str, str]] = field(default_factory=list)

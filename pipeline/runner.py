@@ -30,6 +30,7 @@ from pipeline import __version__, timing
 from pipeline.codes import Severity
 from pipeline.config import Settings
 from pipeline.ingest import ingest, set_pixel_limits
+from pipeline.messages import make_flag
 from pipeline.models import (
     Case,
     CaseError,
@@ -40,11 +41,17 @@ from pipeline.models import (
     PageText,
     Report,
     decide,
-    flag,
     load_case,
 )
 from pipeline.ocr import OcrEngine, get_engine, recognize_page
-from pipeline.plugins import CaseContext, EnrollmentLookup, InvoiceRegister, MaterialContext, Registry
+from pipeline.plugins import (
+    CaseContext,
+    EnrollmentLookup,
+    HospitalLookup,
+    InvoiceRegister,
+    MaterialContext,
+    Registry,
+)
 from pipeline.safety import entry_problem, page_blank, utf8_name
 
 log = logging.getLogger(__name__)
@@ -57,12 +64,11 @@ RESERVED_FILES = {"case.json", "expected.json", "report.json", ".intake-state.js
 
 
 def _system_flag(material: str | None, step: str, err: BaseException) -> Any:
-    return flag(
+    return make_flag(
         "system.processing_failed",
         Severity.WARNING,
-        "系统处理该材料时出现故障，已转人工审核，您无需重新提交。",
         material=material,
-        reason=f"{step} failed: {type(err).__name__}",
+        params={"step": step, "error": type(err).__name__},
     )
 
 
@@ -134,24 +140,22 @@ def _process_material(
     refused = entry_problem(case_dir, ref.file)
     if refused:  # a case folder is closed: links, FIFOs, devices are not followed or opened
         res.flags.append(
-            flag(
-                "material.unreadable",
+            make_flag(
+                "material.unreadable#refused",
                 Severity.BLOCKER,
-                f"材料“{ref.file}”不是普通文件（链接、管道或设备文件），无法读取，请上传图片或PDF原件。",
                 material=ref.file,
-                reason=f"refused: {refused}",
+                params={"file": ref.file, "refused": refused},
             )
         )
         res.seconds = time.perf_counter() - t0
         return res
     if not path.is_file():
         res.flags.append(
-            flag(
+            make_flag(
                 "material.not_uploaded",
                 Severity.BLOCKER,
-                f"申请中列出的材料“{ref.file}”未上传，请重新上传该文件。",
                 material=ref.file,
-                reason="listed in case.json, no such file",
+                params={"file": ref.file},
             )
         )
         res.seconds = time.perf_counter() - t0
@@ -161,12 +165,11 @@ def _process_material(
     res.sha256, res.kind = ing.sha256, ing.kind
     if ing.error:
         res.flags.append(
-            flag(
+            make_flag(
                 "material.unreadable",
                 Severity.BLOCKER,
-                f"材料“{ref.file}”无法打开（文件损坏、加密、格式不支持或过大），请重新上传清晰完整的图片或PDF。",
                 material=ref.file,
-                reason=ing.error,
+                params={"file": ref.file, "error": ing.error},
             )
         )
         res.seconds = time.perf_counter() - t0
@@ -276,12 +279,11 @@ def _unlisted_flags(case: Case, case_dir: Path) -> list[Any]:
         ):
             name = utf8_name(p.name)  # a name that is not UTF-8 is shown with \xff escapes
             out.append(
-                flag(
+                make_flag(
                     "material.unlisted",
                     Severity.WARNING,
-                    f"文件“{name}”已上传但未在申请材料清单中登记，请确认是否为本次申请的材料。",
                     material=name,
-                    reason="file present in the case folder but not listed in case.json",
+                    params={"file": name},
                 )
             )
     return out
@@ -303,6 +305,7 @@ class CaseRunner:
         *,
         enrollment: EnrollmentLookup | None = None,
         register: InvoiceRegister | None = None,
+        hospitals: HospitalLookup | None = None,
         store_errors: Iterable[tuple[str, BaseException]] = (),
         pool: bool = True,
         engine: OcrEngine | None = None,
@@ -312,6 +315,7 @@ class CaseRunner:
         self.engine = engine
         self._enrollment = enrollment
         self._register = register
+        self._hospitals = hospitals
         self._store_errors = list(store_errors)
         set_pixel_limits(self.settings)
         self._pool: Executor | None = make_pool(self.settings, registry) if pool and engine is None else None
@@ -360,11 +364,10 @@ class CaseRunner:
         flags.extend(_unlisted_flags(case, case_dir))
         for step, err in self._store_errors:
             flags.append(
-                flag(
-                    "system.processing_failed",
+                make_flag(
+                    "system.processing_failed#store",
                     Severity.WARNING,
-                    "系统暂时无法核验参保信息，已转人工审核，您无需重新提交。",
-                    reason=f"{step} unavailable: {type(err).__name__}",
+                    params={"step": step, "error": type(err).__name__},
                 )
             )
         ctx = CaseContext(
@@ -373,6 +376,7 @@ class CaseRunner:
             materials=materials,
             enrollment=self._enrollment,
             register=self._register,
+            hospitals=self._hospitals,
         )
         case_timing: dict[str, float] = {}
         for check in self.registry.case_checks:
@@ -473,11 +477,10 @@ def find_cases(root: Path) -> list[Path]:
 
 def broken_case_report(case_dir: Path, err: CaseError) -> dict[str, Any]:
     """The JSON line a batch writes for a case folder that cannot be used."""
-    f = flag(
-        "system.processing_failed",
+    f = make_flag(
+        "system.processing_failed#broken_case",
         Severity.WARNING,
-        "申请数据无法读取，已转人工审核。",
-        reason=str(err)[:300],
+        params={"error": str(err)[:300]},
     )
     return {
         "case_id": case_dir.name,

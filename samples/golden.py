@@ -231,9 +231,9 @@ def run_golden(
         own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
         return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
+    from pipeline.app.wiring import build_runner
     from pipeline.config import Settings
     from pipeline.models import CaseError
-    from pipeline.app.wiring import build_runner
 
     t0, c0 = time.perf_counter(), cpu()
     home = Path(tempfile.mkdtemp(prefix="intake-golden-"))

@@ -86,7 +86,7 @@ def test_blank_declared_document_is_a_blocker() -> None:
     white = np.full((630, 1000, 3), 255, np.uint8)
     (f,) = list(unrecognized(_ctx(white, DocType.ID_CARD_FRONT)))
     assert f.code == "material.unrecognized" and f.severity == Severity.BLOCKER
-    assert "blank" in (f.reason or "")
+    assert "空白" in (f.reason or "")
 
 
 def test_blank_undeclared_page_is_a_warning() -> None:

@@ -130,7 +130,7 @@ def test_symlinks_fifos_devices_are_refused(tmp_path: Path) -> None:
             read_inside(case, name, 1 << 20)
         res = process_material(_case(), MaterialRef(file=name), case, settings(tmp_path), build_registry())
         (f,) = res.flags
-        assert f.code == "material.unreadable" and (f.reason or "").startswith("refused"), name
+        assert f.code == "material.unreadable" and (f.reason or "").startswith("拒绝读取"), name
         assert res.pages == [] and res.sha256 is None
     (case / "ok.png").write_bytes(_png())
     assert read_inside(case, "ok.png", 1 << 20) == _png()

@@ -218,9 +218,13 @@ def test_ring_text_read_by_ocr(tmp_path) -> None:  # type: ignore[no-untyped-def
 # --------------------------------------------------------------------------- expiry
 
 
-def _expiry(doc_type: DocType, fields: dict[str, str], submitted: date, tmp_path) -> dict[str, Severity]:  # type: ignore[no-untyped-def]
+def _expiry(
+    doc_type: DocType, fields: dict[str, str], submitted: date, tmp_path, service: str = "remote.referral"
+) -> dict[str, Severity]:  # type: ignore[no-untyped-def]
     return _codes(
-        list(validity(_ctx(None, [], doc_type, fields, tmp_home=str(tmp_path), case=_case(submitted))))
+        list(
+            validity(_ctx(None, [], doc_type, fields, tmp_home=str(tmp_path), case=_case(submitted, service)))
+        )
     )
 
 
@@ -237,7 +241,7 @@ def test_last_valid_day_and_long_term(tmp_path) -> None:  # type: ignore[no-unty
     card = {"valid_from": "2005-03-12", "valid_until": "2025-03-12"}
     assert _expiry(DocType.ID_CARD_BACK, card, date(2025, 3, 12), tmp_path) == {
         "document.expired": Severity.WARNING
-    }
+    }  # the last valid day: it runs out while being processed
     assert _expiry(DocType.ID_CARD_BACK, card, date(2024, 3, 12), tmp_path) == {}
     forever = {"valid_from": "2010-01-05", "valid_until": "long_term"}
     assert _expiry(DocType.ID_CARD_BACK, forever, date(2090, 1, 1), tmp_path) == {}
@@ -247,10 +251,17 @@ def test_last_valid_day_and_long_term(tmp_path) -> None:  # type: ignore[no-unty
 
 def test_expiring_within_processing_time_warns(tmp_path) -> None:  # type: ignore[no-untyped-def]
     permit = {"valid_from": "2024-05-01", "valid_until": "2025-04-30"}
-    assert _expiry(DocType.RESIDENCE_PERMIT, permit, date(2025, 4, 10), tmp_path) == {
+    # the window is the service's 办理时限 (issue 14): 住院费用报销 30个工作日 ≈ 42 days
+    svc = "reimburse.inpatient"
+    assert _expiry(DocType.RESIDENCE_PERMIT, permit, date(2025, 4, 10), tmp_path, svc) == {
         "document.expired": Severity.WARNING
     }
-    assert _expiry(DocType.RESIDENCE_PERMIT, permit, date(2025, 3, 1), tmp_path) == {}
+    assert _expiry(DocType.RESIDENCE_PERMIT, permit, date(2025, 3, 25), tmp_path, svc) == {
+        "document.expired": Severity.WARNING
+    }
+    assert _expiry(DocType.RESIDENCE_PERMIT, permit, date(2025, 3, 1), tmp_path, svc) == {}
+    # 异地转诊人员备案 is 即时办结: a permit valid through the day of filing raises no doubt
+    assert _expiry(DocType.RESIDENCE_PERMIT, permit, date(2025, 4, 10), tmp_path) == {}
     assert _expiry(DocType.RESIDENCE_PERMIT, permit, date(2025, 5, 1), tmp_path) == {
         "document.expired": Severity.BLOCKER
     }

@@ -120,7 +120,7 @@ def test_same_file_twice_even_unread(tmp_path: Path) -> None:
     a = invoice("a.jpg", code="", number="", sha="abc")
     b = invoice("b.jpg", code="", number="", sha="abc")
     (f,) = dups(ctx(tmp_path, "A", a, b, register=None))
-    assert f.material == "b.jpg" and "same file" in (f.reason or "")
+    assert f.material == "b.jpg" and "同一文件" in (f.reason or "")
 
 
 def test_without_register_only_in_case(tmp_path: Path) -> None:

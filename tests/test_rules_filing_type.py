@@ -99,8 +99,9 @@ def test_posted_worker() -> None:
     for svc in ("remote.temporary", "remote.long_term_residence"):
         flags = _flags(make_ctx(svc, [*_base(), proof], destination=DEST))
         assert [f["suggested_service"] for f in flags] == ["remote.posted_worker"], svc
+    # a labour contract alone is no evidence of being posted away (issue 14, audit §4.4)
     contract = mat("lc.pdf", "labor_contract")
-    assert _flags(make_ctx("remote.temporary", [*_base(), contract], destination=DEST))
+    assert _flags(make_ctx("remote.temporary", [*_base(), contract], destination=DEST)) == []
     assert _flags(make_ctx("remote.temporary", _base(), destination=DEST, dispatched_by_employer=True))
     other = mat("wp.jpg", "work_dispatch_proof", fields={"destination": "广东省深圳市"})
     assert _flags(make_ctx("remote.temporary", [*_base(), other], destination=DEST)) == []

@@ -35,7 +35,9 @@ def test_make_flag_fills_message_reason_and_category() -> None:
     )
     assert f.code == "policy.residence_too_short" and f.category == "policy"
     assert "3个月" in f.message and f.reason and f.material == "rp.jpg" and f.field == "valid_from"
-    v = make_flag("policy.hospital_not_networked#unknown", "info", params={"hospital": "X医院"})
+    v = make_flag(
+        "policy.hospital_not_networked#unknown", "warning", params={"hospital": "X医院", "catalogue": "目录"}
+    )
     assert v.code == "policy.hospital_not_networked" and "X医院" in v.message
 
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
+
+import pytest
 
 from pipeline.models import MaterialResult
 from tests.test_rules_support import make_ctx, mat
@@ -55,6 +58,27 @@ def test_disease_from_documents() -> None:
 # --------------------------------------------------------------------------- residence
 
 
+@pytest.fixture
+def six_months(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A region that sets a 6-month minimum (seed 002's example); the two seeded regions set none."""
+    real = policy.rules_for_case
+
+    def patched(region: str) -> Any:
+        rs = real(region)
+        return rs.model_copy(update={"policy": rs.policy.model_copy(update={"min_residence_months": 6})})
+
+    monkeypatch.setattr(policy, "rules_for_case", patched)
+
+
+def test_no_residence_minimum_in_the_seeded_regions() -> None:
+    """Seeds 000 (十二) and 001 set no minimum; a young permit is no reason to return (issue 14)."""
+    young = mat("rp.jpg", "residence_permit", fields={"valid_from": "2024-01-10"})
+    for region in ("xinjiang", "jingmen"):
+        ctx = make_ctx("remote.long_term_residence", [young], region=region, submitted_on=date(2024, 3, 5))
+        assert _run(policy.residence_too_short, ctx) == []
+
+
+@pytest.mark.usefixtures("six_months")
 def test_residence_permit_too_young() -> None:
     chk = policy.residence_too_short
     young = mat("rp.jpg", "residence_permit", fields={"valid_from": "2023-11-20"})
@@ -71,8 +95,15 @@ def test_residence_permit_too_young() -> None:
     assert len(_run(chk, make_ctx("remote.long_term_residence", [edge], submitted_on=date(2024, 3, 5)))) == 1
     # not this service
     assert _run(chk, make_ctx("remote.temporary", [young], submitted_on=date(2024, 3, 5))) == []
+    # seed 000 (十二): 或个人承诺书 — a promise stands in for the proof
+    promise = mat("cl.jpg", "commitment_letter")
+    assert (
+        _run(chk, make_ctx("remote.long_term_residence", [young, promise], submitted_on=date(2024, 3, 5)))
+        == []
+    )
 
 
+@pytest.mark.usefixtures("six_months")
 def test_residence_months_declared() -> None:
     chk = policy.residence_too_short
     assert len(_run(chk, make_ctx("remote.long_term_residence", [], residence_months=3))) == 1
@@ -105,9 +136,11 @@ def test_hospital_not_networked() -> None:
     assert _run(chk, make_ctx("reimburse.outpatient", [], hospital="舟山普陀安康私立医院")) == []
 
 
-def test_unknown_hospital_is_only_info() -> None:
+def test_unknown_hospital_is_review_never_a_silent_pass() -> None:
+    """Issue 14: a hospital not in the catalogue is doubt (warning -> review), with a message to the applicant."""
     flags = _run(policy.hospital_not_networked, make_ctx("remote.temporary", [], hospital="火星第一医院"))
-    assert [(f["code"], f["severity"]) for f in flags] == [("policy.hospital_not_networked", "info")]
+    assert [(f["code"], f["severity"]) for f in flags] == [("policy.hospital_not_networked", "warning")]
+    assert "工作人员确认" not in str(flags[0]["message"]) and "国家医保服务平台" in str(flags[0]["message"])
 
 
 def test_referral_unqualified() -> None:
@@ -122,7 +155,8 @@ def test_referral_unqualified() -> None:
     assert _run(chk, make_ctx("remote.referral", [slip("京山市人民医院")], region="jingmen")) == []
     flags = _run(chk, make_ctx("remote.referral", [slip("乌鲁木齐市天山区东门社区卫生服务站")]))
     assert [(f["code"], f["severity"]) for f in flags] == [("policy.referral_unqualified", "blocker")]
-    assert "未定级" in str(flags[0]["message"]) and flags[0]["material"] == "ref.pdf"
+    assert "转诊资质" in str(flags[0]["message"]) and flags[0]["material"] == "ref.pdf"
+    assert "二级及以上" not in str(flags[0]["message"])  # no seed names a level (issue 14)
     # a qualified hospital, but not of the insurance region
     flags = _run(chk, make_ctx("remote.referral", [slip("荆门市第一人民医院")]))
     assert len(flags) == 1 and "参保地" in str(flags[0]["message"])
@@ -130,7 +164,9 @@ def test_referral_unqualified() -> None:
     flags = _run(chk, make_ctx("remote.referral", [slip("乌鲁木齐仁和门诊部", conf=0.5)]))
     assert [f["severity"] for f in flags] == ["warning"]
     assert _run(chk, make_ctx("remote.temporary", [slip("乌鲁木齐仁和门诊部")])) == []
-    assert _run(chk, make_ctx("remote.referral", [slip("某某不知名医院")])) == []
+    # not in the catalogue: its qualification is unknown -> review, never a silent pass (issue 14)
+    flags = _run(chk, make_ctx("remote.referral", [slip("某某不知名医院")]))
+    assert [(f["code"], f["severity"]) for f in flags] == [("policy.referral_unqualified", "warning")]
 
 
 # --------------------------------------------------------------------------- emergency

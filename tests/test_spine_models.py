@@ -43,7 +43,7 @@ def test_load_good_case(tmp_path: Path) -> None:
         (lambda d: d.update(submitted_on="2024-13-40"), "submitted_on"),
         (lambda d: d["materials"].append({"file": "a.jpg"}), "listed twice"),
         (lambda d: d["materials"].append({"file": "../etc/passwd"}), "inside the case folder"),
-        (lambda d: d["materials"][0].update(declared_type="passport"), "declared_type"),
+        (lambda d: d["materials"][0].update(declared_type="driving_licence"), "declared_type"),
         (lambda d: d.pop("applicant"), "applicant"),
     ],
 )

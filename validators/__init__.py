@@ -11,6 +11,7 @@ from __future__ import annotations
 from pipeline.plugins import CaseCheck, MaterialCheck
 from validators import (
     consistency,
+    destination,
     documents,
     enrollment_status,
     expiry,
@@ -38,6 +39,7 @@ CASE_CHECKS: tuple[CaseCheck, ...] = (
     *identity.CASE_CHECKS,
     *enrollment_status.CASE_CHECKS,
     *filing_type.CASE_CHECKS,
+    *destination.CASE_CHECKS,
     *policy.CASE_CHECKS,
     *consistency.CASE_CHECKS,
     *invoice_duplicate.CASE_CHECKS,

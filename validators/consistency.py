@@ -33,7 +33,8 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
 from pipeline.codes import DocType, Severity
-from pipeline.models import Evidence, FieldValue, Flag, MaterialResult, flag
+from pipeline.messages import make_flag
+from pipeline.models import Evidence, FieldValue, Flag, MaterialResult
 from pipeline.plugins import CaseCheck, CaseContext
 from pipeline.text import to_date, to_decimal, upper_to_decimal
 
@@ -148,13 +149,11 @@ def amount_flags(ctx: CaseContext, rules: ConsistencyRules) -> Iterator[Flag]:
         upper = read(m, "total_amount_upper", parse_money)
         if total is None or upper is None or _money_eq(total.value, upper.value, rules):
             continue
-        yield flag(
-            "consistency.amount_mismatch",
+        yield make_flag(
+            "consistency.amount_mismatch#upper_case",
             _severity(rules, total, upper),
-            f"医疗收费票据“{m.file}”的大写金额（{fmt_money(upper.value)}元）与小写金额"
-            f"（{fmt_money(total.value)}元）不一致，请核对票据；如票据开具有误，请到开票医院重新开具后再提交。",
             material=m.file,
-            reason="invoice: upper-case total differs from the numeric total",
+            params={"file": m.file, "upper": fmt_money(upper.value), "total": fmt_money(total.value)},
             field="total_amount_upper",
             expected=fmt_money(total.value),
             found=fmt_money(upper.value),
@@ -184,13 +183,11 @@ def amount_flags(ctx: CaseContext, rules: ConsistencyRules) -> Iterator[Flag]:
             pool.pop(hit)
         if not _money_eq(inv_sum, list_sum, rules) and not paired:
             target = lists[0].file if len(lists) == 1 else (invoices[0].file if len(invoices) == 1 else None)
-            yield flag(
-                "consistency.amount_mismatch",
+            yield make_flag(
+                "consistency.amount_mismatch#invoice_list",
                 _severity(rules, *inv_reads, *list_reads),
-                f"医疗收费票据金额合计（{fmt_money(inv_sum)}元）与费用清单金额合计（{fmt_money(list_sum)}元）"
-                "不一致，请核对是否缺少票据或清单页，补充与票据对应的完整费用清单后重新提交。",
                 material=target,
-                reason=f"invoice total {fmt_money(inv_sum)} != expense list total {fmt_money(list_sum)}",
+                params={"invoice_sum": fmt_money(inv_sum), "list_sum": fmt_money(list_sum)},
                 field="total_amount",
                 expected=fmt_money(inv_sum),
                 found=fmt_money(list_sum),
@@ -209,13 +206,11 @@ def amount_flags(ctx: CaseContext, rules: ConsistencyRules) -> Iterator[Flag]:
                 _money_eq(st.value, t.value, rules) for t in inv_reads
             ):
                 continue
-            yield flag(
-                "consistency.amount_mismatch",
+            yield make_flag(
+                "consistency.amount_mismatch#settlement",
                 _severity(rules, st, *inv_reads),
-                f"报销结算单“{m.file}”的医疗费用总额（{fmt_money(st.value)}元）与医疗收费票据金额"
-                f"（{fmt_money(inv_sum)}元）不一致，请提供与票据对应的结算单。",
                 material=m.file,
-                reason=f"settlement total {fmt_money(st.value)} matches neither the invoice sum nor one invoice",
+                params={"file": m.file, "settlement": fmt_money(st.value), "invoice_sum": fmt_money(inv_sum)},
                 field="total_amount",
                 expected=fmt_money(inv_sum),
                 found=fmt_money(st.value),
@@ -242,6 +237,15 @@ def _stays(materials: list[MaterialResult], start: str, end: str) -> list[Stay]:
     return out
 
 
+def _late_filing_allowed(ctx: CaseContext) -> bool:
+    from validators.support.rules import rules_for_case
+
+    try:
+        return rules_for_case(ctx.case.region).policy.referral_after_admission_allowed
+    except Exception:  # an unknown region: the base rule
+        return False
+
+
 def date_flags(ctx: CaseContext, rules: ConsistencyRules) -> Iterator[Flag]:
     records = ctx.of_type(DocType.DISCHARGE_RECORD)
     lists = ctx.of_type(DocType.EXPENSE_LIST)
@@ -252,13 +256,18 @@ def date_flags(ctx: CaseContext, rules: ConsistencyRules) -> Iterator[Flag]:
     for m, f_start, f_end, what in ranges:
         a, b = read(m, f_start, parse_date), read(m, f_end, parse_date)
         if a is not None and b is not None and b.value < a.value:
-            yield flag(
+            yield make_flag(
                 "consistency.date_mismatch",
                 _severity(rules, a, b),
-                f"材料“{m.file}”中{what}（{a.value.isoformat()} 至 {b.value.isoformat()}），"
-                "请核对日期，如材料有误请到医院更正后重新提交。",
                 material=m.file,
-                reason=f"{f_end} before {f_start}",
+                params={
+                    "file": m.file,
+                    "what": what,
+                    "start": a.value.isoformat(),
+                    "end": b.value.isoformat(),
+                    "start_field": f_start,
+                    "end_field": f_end,
+                },
                 field=f_end,
                 expected=f"≥ {a.value.isoformat()}",
                 found=b.value.isoformat(),
@@ -284,14 +293,17 @@ def date_flags(ctx: CaseContext, rules: ConsistencyRules) -> Iterator[Flag]:
                 key=lambda s: min(abs((d.value - s.start.value).days), abs((d.value - s.end.value).days)),
             )
             span = f"{near.start.value.isoformat()} 至 {(near.end.value + after).isoformat()}"
-            yield flag(
-                "consistency.date_mismatch",
+            yield make_flag(
+                "consistency.date_mismatch#invoice_outside_stay",
                 _severity(rules, d, near.start, near.end),
-                f"医疗收费票据“{m.file}”的开票日期（{d.value.isoformat()}）不在本次住院期间"
-                f"（{near.start.value.isoformat()} 至 {near.end.value.isoformat()}）内，"
-                "请确认票据与本次住院对应，如提交错误请更换为本次住院的票据。",
                 material=m.file,
-                reason=f"invoice issue date outside the stay of {near.material.file}",
+                params={
+                    "file": m.file,
+                    "date": d.value.isoformat(),
+                    "start": near.start.value.isoformat(),
+                    "end": near.end.value.isoformat(),
+                    "stay_file": near.material.file,
+                },
                 field="issue_date",
                 expected=span,
                 found=d.value.isoformat(),
@@ -306,13 +318,18 @@ def date_flags(ctx: CaseContext, rules: ConsistencyRules) -> Iterator[Flag]:
             r = read(m, "issue_date", parse_date)
             if r is None or r.value <= first.value:
                 continue
-            yield flag(
-                "consistency.date_mismatch",
-                _severity(rules, r, first),
-                f"转诊转院单“{m.file}”的开具日期（{r.value.isoformat()}）晚于入院日期（{first.value.isoformat()}），"
-                "转诊手续应在入院前办理。如属急诊，请补充急诊诊断证明；否则请提供入院前开具的转诊转院单。",
+            # Jingmen measure 7: a filing may be completed after admission, before discharge -> doubt
+            late_ok = _late_filing_allowed(ctx) and any(r.value <= s.end.value for s in rec_stays)
+            yield make_flag(
+                "consistency.date_mismatch#referral_after_admission",
+                Severity.WARNING if late_ok else _severity(rules, r, first),
                 material=m.file,
-                reason=f"referral issued after admission ({first.material.file})",
+                params={
+                    "file": m.file,
+                    "issued": r.value.isoformat(),
+                    "admission": first.value.isoformat(),
+                    "stay_file": first.material.file,
+                },
                 field="issue_date",
                 expected=f"≤ {first.value.isoformat()}",
                 found=r.value.isoformat(),
@@ -354,14 +371,17 @@ def date_flags(ctx: CaseContext, rules: ConsistencyRules) -> Iterator[Flag]:
                 ),
             )
             found = " 至 ".join(x.value.isoformat() for x in got)
-            yield flag(
-                "consistency.date_mismatch",
+            yield make_flag(
+                "consistency.date_mismatch#list_vs_stay",
                 _severity(rules, *got, s.start, s.end),
-                f"费用清单“{m.file}”的费用日期（{found}）与出院记录的住院期间"
-                f"（{s.start.value.isoformat()} 至 {s.end.value.isoformat()}）不一致，"
-                "请核对入院、出院日期，提供与本次住院对应的完整费用清单和出院记录。",
                 material=m.file,
-                reason=f"expense list dates do not match the stay of {s.material.file}",
+                params={
+                    "file": m.file,
+                    "found": found,
+                    "start": s.start.value.isoformat(),
+                    "end": s.end.value.isoformat(),
+                    "stay_file": s.material.file,
+                },
                 field="end_date" if len(got) == 2 else got[0].field,
                 expected=f"{s.start.value.isoformat()} 至 {s.end.value.isoformat()}",
                 found=found,
@@ -521,14 +541,20 @@ def hospital_flags(ctx: CaseContext, rules: ConsistencyRules) -> Iterator[Flag]:
                 if c is main or len({x.material.detected_type for x in c}) >= 2:
                     continue  # a complete set of its own (a transfer between hospitals)
                 for r in c:
-                    yield flag(
+                    yield make_flag(
                         "consistency.hospital_mismatch",
                         _severity(rules, r, anchor),
-                        f"{_doc_name(r.material)}“{r.material.file}”上的医院（{r.value}）与"
-                        f"{_doc_name(anchor.material)}上的医院（{anchor.value}）不一致，"
-                        "请提供同一医院、同一次就诊的材料。",
                         material=r.material.file,
-                        reason=f"{r.field} differs from {anchor.field} of {anchor.material.file}",
+                        params={
+                            "doc": _doc_name(r.material),
+                            "file": r.material.file,
+                            "hospital": r.value,
+                            "anchor_doc": _doc_name(anchor.material),
+                            "anchor_hospital": anchor.value,
+                            "field": r.field,
+                            "anchor_field": anchor.field,
+                            "anchor_file": anchor.material.file,
+                        },
                         field=r.field,
                         expected=anchor.value,
                         found=r.value,
@@ -551,13 +577,17 @@ def hospital_flags(ctx: CaseContext, rules: ConsistencyRules) -> Iterator[Flag]:
             if any(hm.relation(r.value, k) != "different" for k in known):
                 continue
             ref = main[0] if main else stay[0]
-            yield flag(
-                "consistency.hospital_mismatch",
+            yield make_flag(
+                "consistency.hospital_mismatch#not_of_stay",
                 Severity.WARNING,
-                f"{_doc_name(r.material)}“{r.material.file}”上的医院（{r.value}）与本次就医的医院"
-                f"（{ref.value}）不一致，请确认材料属于本次就医；如为转出医院出具，请一并提供转诊转院单。",
                 material=r.material.file,
-                reason=f"{r.field} matches no hospital of the stay, referral or filing",
+                params={
+                    "doc": _doc_name(r.material),
+                    "file": r.material.file,
+                    "hospital": r.value,
+                    "stay_hospital": ref.value,
+                    "field": r.field,
+                },
                 field=r.field,
                 expected=ref.value,
                 found=r.value,
@@ -575,26 +605,22 @@ def hospital_flags(ctx: CaseContext, rules: ConsistencyRules) -> Iterator[Flag]:
             and filed
             and hm.relation(to.value, filed) == "different"
         ):
-            yield flag(
-                "consistency.hospital_mismatch",
+            yield make_flag(
+                "consistency.hospital_mismatch#referral_vs_filing",
                 _severity(rules, to),
-                f"转诊转院单“{m.file}”上的转往医院（{to.value}）与备案申请的就医医院（{filed}）不一致，"
-                "请按转诊转院单填写就医医院，或提供转往申请医院的转诊转院单。",
                 material=m.file,
-                reason="referral to_hospital differs from case filing.hospital",
+                params={"file": m.file, "to_hospital": to.value, "filed": filed},
                 field="to_hospital",
                 expected=filed,
                 found=to.value,
                 evidence=_evidence(to),
             )
         elif main and all(hm.relation(to.value, r.value) == "different" for r in main):
-            yield flag(
-                "consistency.hospital_mismatch",
+            yield make_flag(
+                "consistency.hospital_mismatch#referral_vs_stay",
                 Severity.WARNING,
-                f"转诊转院单“{m.file}”上的转往医院（{to.value}）与实际就医的医院（{main[0].value}）不一致，"
-                "请确认是否按转诊到指定医院就医，并提供相应的转诊转院单。",
                 material=m.file,
-                reason="referral to_hospital differs from the hospital of the stay",
+                params={"file": m.file, "to_hospital": to.value, "stay_hospital": main[0].value},
                 field="to_hospital",
                 expected=main[0].value,
                 found=to.value,

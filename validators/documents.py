@@ -10,7 +10,8 @@ from collections.abc import Iterator
 
 from extractors import field_name, key_fields
 from pipeline.codes import DOC_NAMES, DocType, Severity
-from pipeline.models import Flag, evidence_of, flag
+from pipeline.messages import make_flag
+from pipeline.models import Flag, evidence_of
 from pipeline.plugins import CaseCheck, CaseContext, MaterialCheck, MaterialContext
 from pipeline.text import ids as idnumber
 
@@ -45,13 +46,17 @@ def type_mismatch(ctx: MaterialContext) -> Iterator[Flag]:
     if declared is None or doc is None or doc.type in (DocType.UNKNOWN, declared):
         return
     confident = doc.confidence >= TYPE_CONFIDENT and not degraded(ctx)
-    yield flag(
+    yield make_flag(
         "material.type_mismatch",
         Severity.BLOCKER if confident else Severity.WARNING,
-        f"您标注为“{_name(declared)}”的材料识别为“{_name(doc.type)}”，请确认是否上传错误，"
-        f"并上传正确的{_name(declared)}。",
         material=ctx.ref.file,
-        reason=f"declared {declared.value}, detected {doc.type.value} (confidence {doc.confidence:.2f})",
+        params={
+            "declared": _name(declared),
+            "detected": _name(doc.type),
+            "declared_code": declared.value,
+            "detected_code": doc.type.value,
+            "confidence": f"{doc.confidence:.2f}",
+        },
         expected=declared.value,
         found=doc.type.value,
     )
@@ -73,22 +78,20 @@ def unrecognized(ctx: MaterialContext) -> Iterator[Flag]:
     if chars < MIN_TEXT_CHARS and _blank(ctx):
         # a blank or uniform page is no document at all: a fact when it stands for a declared one
         declared = ctx.ref.declared_type is not None
-        yield flag(
-            "material.unrecognized",
+        yield make_flag(
+            "material.unrecognized#blank",
             Severity.BLOCKER if declared else Severity.WARNING,
-            f"材料“{ctx.ref.file}”是空白页面，未见任何内容，请上传所需材料完整、清晰的原件照片或扫描件。",
             material=ctx.ref.file,
-            reason=f"blank or uniform page ({chars} characters read)",
+            params={"file": ctx.ref.file, "chars": chars},
         )
         return
     if chars < MIN_TEXT_CHARS or degraded(ctx):
         return  # too little legible, or a poor photo: the image-quality checks speak to it
-    yield flag(
+    yield make_flag(
         "material.unrecognized",
         Severity.BLOCKER,
-        f"无法识别材料“{ctx.ref.file}”属于哪类申报材料，请确认上传的是所需材料，并上传完整、清晰的原件照片或扫描件。",
         material=ctx.ref.file,
-        reason=f"no document type fits ({chars} characters read)",
+        params={"file": ctx.ref.file, "chars": chars},
     )
 
 
@@ -104,23 +107,19 @@ def fields_missing(ctx: MaterialContext) -> Iterator[Flag]:
         if fv is None:
             # a poor photo, or a type we are unsure of: what is missing is doubt, not fact
             poor = (degraded(ctx) or doc.confidence < TYPE_GUESS) if poor is None else poor
-            yield flag(
-                "document.fields_missing",
+            yield make_flag(
+                "document.fields_missing#poor_capture" if poor else "document.fields_missing",
                 Severity.WARNING if poor else Severity.BLOCKER,
-                f"{dname}上未能识别到“{fname}”，请上传信息完整、清晰可辨的{dname}。"
-                if not poor
-                else f"{dname}图像质量不佳，未能识别到“{fname}”，需人工核对；请重新上传清晰完整的{dname}。",
                 material=ctx.ref.file,
-                reason=f"key field {key} not found" + (" (poor capture)" if poor else ""),
+                params={"doc": dname, "field_name": fname, "key": key},
                 field=key,
             )
         elif fv.confidence < FIELD_DOUBTFUL:
-            yield flag(
-                "document.fields_missing",
+            yield make_flag(
+                "document.fields_missing#low_confidence",
                 Severity.WARNING,
-                f"{dname}上的“{fname}”识别不清，需人工核对；如有条件请上传更清晰的{dname}。",
                 material=ctx.ref.file,
-                reason=f"key field {key} read with low confidence {fv.confidence:.2f}",
+                params={"doc": dname, "field_name": fname, "key": key, "confidence": f"{fv.confidence:.2f}"},
                 field=key,
                 evidence=evidence_of(fv),
             )
@@ -154,25 +153,26 @@ def id_number_invalid(ctx: MaterialContext) -> Iterator[Flag]:
         if res.reason in ("length", "format"):
             # not a fully read 18-character number: covered (复印无效 box), cut off, or an OCR
             # fragment. That is doubt about the picture, never a wrong number (Tencent: -9105)
-            yield flag(
-                "document.fields_missing",
+            yield make_flag(
+                "document.fields_missing#id_occluded",
                 Severity.WARNING,
-                f"{_name(doc.type)}上的公民身份号码未能完整识别（可能被遮挡或不完整），需人工核对；"
-                f"请上传号码完整、清晰可辨的{_name(doc.type)}。",
                 material=ctx.ref.file,
-                reason=f"{key} not fully read ({len(fv.value)} characters, {res.reason}): occluded or cut",
+                params={"doc": _name(doc.type), "field": key, "n": len(fv.value), "detail": res.reason},
                 field=key,
                 evidence=evidence_of(fv),
             )
             continue
         doubtful = _likely_misread(fv.value, ctx.case.applicant.id_number)
-        yield flag(
+        yield make_flag(
             "identity.id_number_invalid",
             Severity.WARNING if doubtful else Severity.BLOCKER,
-            f"{_name(doc.type)}上的公民身份号码不符合国家标准（{res.reason_text}），"
-            "请核对号码，并上传清晰、正确的证件或材料。",
             material=ctx.ref.file,
-            reason=f"GB 11643: {res.reason}" + (" (low OCR confidence)" if doubtful else ""),
+            params={
+                "doc": _name(doc.type),
+                "why": res.reason_text,
+                "detail": res.reason,
+                "doubt": "（识别置信度低）" if doubtful else "",
+            },
             field=key,
             evidence=evidence_of(fv),
         )
@@ -183,12 +183,11 @@ def applicant_id_number_invalid(ctx: CaseContext) -> Iterator[Flag]:
     res = idnumber.check(ctx.case.applicant.id_number)
     if res.valid:
         return
-    yield flag(
-        "identity.id_number_invalid",
+    yield make_flag(
+        "identity.id_number_invalid#applicant",
         Severity.BLOCKER,
-        f"申请中填写的公民身份号码不符合国家标准（{res.reason_text}），请核对后重新填写。",
         material=None,
-        reason=f"applicant id_number fails GB 11643: {res.reason}",
+        params={"why": res.reason_text, "detail": res.reason},
         field="applicant.id_number",
     )
 
@@ -207,13 +206,11 @@ def card_inconsistent(ctx: MaterialContext) -> Iterator[Flag]:
             continue
         fname = field_name(key)
         doubtful = min(fv.confidence, number_fv.confidence) < FIELD_DOUBTFUL
-        yield flag(
+        yield make_flag(
             "identity.card_inconsistent",
             Severity.WARNING if doubtful else Severity.BLOCKER,
-            f"身份证上的{fname}与公民身份号码不一致，请核对证件真伪或上传正确的身份证。",
             material=ctx.ref.file,
-            reason=f"printed {key} differs from the one the ID number encodes"
-            + (" (low OCR confidence)" if doubtful else ""),
+            params={"field_name": fname, "key": key, "doubt": "（识别置信度低）" if doubtful else ""},
             field=key,
             evidence=[e for e in (evidence_of(fv) or []) + (evidence_of(number_fv) or [])] or None,
         )

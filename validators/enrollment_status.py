@@ -23,7 +23,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from pipeline.codes import ServiceCode, Severity
-from pipeline.models import Flag, flag
+from pipeline.messages import make_flag
+from pipeline.models import Flag
 from pipeline.plugins import CaseCheck, CaseContext
 from pipeline.stores.enrollment import EnrollmentRecord, InsuranceType, Status
 from validators.support.applicant import lookup_applicant
@@ -48,20 +49,6 @@ class ServiceRule(BaseModel):
     alternative: dict[InsuranceType, ServiceCode] = Field(default_factory=dict)
 
 
-class Messages(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    arrears: str
-    suspended: str
-    transfer_pending: str
-    card_inactive: str
-    ineligible_insurance: str
-    ineligible_retired: str
-    ineligible_not_retired: str
-    ineligible_region: str
-    alternative: str
-
-
 class IdentityPolicy(BaseModel):
     """Severities of name differences explained by a rare character (substitute, pinyin, placeholder)."""
 
@@ -80,7 +67,6 @@ class Eligibility(BaseModel):
     insurance_names: dict[InsuranceType, str]
     service_names: dict[ServiceCode, str]
     services: dict[ServiceCode, dict[str, Any]]
-    messages: Messages
     status_names: dict[str, str]
 
     @model_validator(mode="after")
@@ -139,42 +125,41 @@ def status_flags(
     """Arrears, suspension/termination, pending transfer, inactive card."""
     elig = elig or load_eligibility()
     rule = elig.rule(service)
-    m = elig.messages
     name = elig.service_name(service)
     checks = set(rule.status_checks)
     if record.status == "arrears" and "arrears" in checks:
-        yield flag(
+        yield make_flag(
             "enrollment.arrears",
             Severity.BLOCKER,
-            _one_line(m.arrears.format(service=name)),
-            reason="enrollment status arrears (欠费/断缴)",
+            params={"service": name},
             field="status",
             found=record.status,
         )
     if record.status in ("suspended", "terminated") and "suspended" in checks:
-        yield flag(
+        yield make_flag(
             "enrollment.suspended",
             Severity.BLOCKER,
-            _one_line(m.suspended.format(service=name, status_name=elig.status_names.get(record.status, ""))),
-            reason=f"enrollment status {record.status}",
+            params={
+                "service": name,
+                "status_name": elig.status_names.get(record.status, ""),
+                "status": record.status,
+            },
             field="status",
             found=record.status,
         )
     if record.status == "transferring" and "transfer_pending" in checks:
-        yield flag(
+        yield make_flag(
             "enrollment.transfer_pending",
             Severity.BLOCKER,
-            _one_line(m.transfer_pending.format(service=name)),
-            reason="enrollment status transferring (转移接续中)",
+            params={"service": name},
             field="status",
             found=record.status,
         )
     if not record.card_activated and "card_inactive" in checks:
-        yield flag(
+        yield make_flag(
             "enrollment.card_inactive",
             Severity.BLOCKER,
-            _one_line(m.card_inactive.format(service=name)),
-            reason="social security card not activated (医保/金融功能)",
+            params={"service": name},
             field="card_activated",
             found="false",
         )
@@ -189,64 +174,55 @@ def eligibility_flags(
     """The service is not open to this person: insurance type, retirement, region of enrollment."""
     elig = elig or load_eligibility()
     rule = elig.rule(service)
-    m = elig.messages
     name = elig.service_name(service)
     applies = rule.insurance_types_when is None or record.status in rule.insurance_types_when
     if rule.insurance_types is not None and applies and record.insurance_type not in rule.insurance_types:
         alt = rule.alternative.get(record.insurance_type)
-        alt_text = m.alternative.format(alternative=elig.service_name(alt)) if alt else ""
         extra: dict[str, Any] = {"suggested_service": alt.value} if alt else {}
-        yield flag(
-            "enrollment.ineligible",
+        params = {
+            "service": name,
+            "allowed": "或".join(elig.insurance_names[t] for t in rule.insurance_types),
+            "insurance": elig.insurance_names[record.insurance_type],
+            "allowed_codes": "/".join(rule.insurance_types),
+            "found_code": record.insurance_type,
+        }
+        if ServiceCode(service) is ServiceCode.ENROLL_RESIDENT and record.insurance_type == "employee":
+            key, extra = "enrollment.ineligible#resident_has_employee", {}
+        elif alt:
+            key, params["alternative"] = "enrollment.ineligible#insurance_alternative", elig.service_name(alt)
+        else:
+            key = "enrollment.ineligible#insurance"
+        yield make_flag(
+            key,
             Severity.BLOCKER,
-            _one_line(
-                m.ineligible_insurance.format(
-                    service=name,
-                    allowed="或".join(elig.insurance_names[t] for t in rule.insurance_types),
-                    insurance=elig.insurance_names[record.insurance_type],
-                    alternative=alt_text,
-                )
-            ),
-            reason=f"insurance_type {record.insurance_type}; {ServiceCode(service).value} is for "
-            + "/".join(rule.insurance_types),
+            params=params,
             field="insurance_type",
             expected="/".join(rule.insurance_types),
             found=record.insurance_type,
             **extra,
         )
     if rule.retired is not None and record.retired != rule.retired:
-        text = m.ineligible_retired if rule.retired else m.ineligible_not_retired
-        yield flag(
-            "enrollment.ineligible",
+        yield make_flag(
+            "enrollment.ineligible#retired" if rule.retired else "enrollment.ineligible#not_retired",
             Severity.BLOCKER,
-            _one_line(text.format(service=name)),
-            reason=f"retired={str(record.retired).lower()}; {ServiceCode(service).value} requires "
-            + ("a retiree" if rule.retired else "a non-retiree"),
+            params={"service": name, "service_code": ServiceCode(service).value},
             field="retired",
             expected=str(rule.retired).lower(),
             found=str(record.retired).lower(),
         )
     if rule.same_region and case_region and record.region != case_region.strip().lower():
-        yield flag(
-            "enrollment.ineligible",
+        yield make_flag(
+            "enrollment.ineligible#region",
             Severity.BLOCKER,
-            _one_line(
-                m.ineligible_region.format(
-                    service=name,
-                    region=elig.region_name(case_region),
-                    enrolled_region=elig.region_name(record.region),
-                )
-            ),
-            reason=f"enrolled in {record.region}, filed in {case_region}",
+            params={
+                "service": name,
+                "region": elig.region_name(case_region),
+                "enrolled_region": elig.region_name(record.region),
+            },
             field="region",
             expected=case_region,
             found=record.region,
         )
-
-
-def _one_line(text: str) -> str:
-    """YAML folded blocks keep a space where a Chinese sentence was wrapped: take it out."""
-    return "".join(part.strip() for part in text.split("\n")).replace(" ", "")
 
 
 def enrollment_status(ctx: CaseContext) -> list[Flag]:

@@ -20,7 +20,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from pipeline.codes import DOC_NAMES, DocType, Severity
-from pipeline.models import Flag, evidence_of, flag
+from pipeline.messages import make_flag
+from pipeline.models import Flag, evidence_of
 from pipeline.plugins import MaterialCheck, MaterialContext
 from pipeline.text import to_date
 
@@ -37,20 +38,12 @@ class DocValidity(BaseModel):
     long_term_allowed: bool = True  # informational: a long-term value never expires
 
 
-class Wording(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    message: str
-    reason: str
-
-
 class ValidityRules(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     default_processing_days: int = Field(ge=0)
     processing_days: dict[str, int] = Field(default_factory=dict)
     documents: dict[DocType, DocValidity]
-    messages: dict[str, Wording]
 
 
 @lru_cache(maxsize=2)
@@ -72,9 +65,26 @@ def span_allowed(start: date, end: date, spans: list[int], tolerance_days: int =
     return any(abs((end - add_years(start, y)).days) <= tolerance_days for y in spans)
 
 
-def _say(key: str, **params: object) -> dict[str, str]:
-    w = load_rules().messages[key]
-    return {"message": w.message.format(**params), "reason": w.reason.format(**params)}
+def service_processing_days(region: str, service: str, default: int) -> int:
+    """The service's processing time (seed 000 办理时限) in calendar days: 即时办结 0, N 工作日 ≈ N·7/5,
+    N 自然日 N; the longest of its limits. ``default`` when the rules give none."""
+    from validators.support.rules import rules_for_case
+
+    try:
+        limits = rules_for_case(region).service(service).time_limits
+    except Exception:
+        return default
+    days = [
+        0
+        if t.kind == "immediate"
+        else -(-(t.days or 0) * 7 // 5)
+        if t.kind == "working_days"
+        else t.days or 0
+        for t in limits
+        if t.label is None
+        or "线上" not in t.label  # the 2-day national online channel is not the service's own time
+    ]
+    return max(days) if days else default
 
 
 def validity(ctx: MaterialContext) -> Iterator[Flag]:
@@ -97,24 +107,25 @@ def validity(ctx: MaterialContext) -> Iterator[Flag]:
     if until is None:
         return  # unreadable dates are document.fields_missing's business
     if until < submitted:
-        yield flag(
+        yield make_flag(
             "document.expired",
             Severity.BLOCKER,
-            **_say("expired", doc=name, until=until.isoformat(), submitted=submitted.isoformat()),
+            params=dict(doc=name, until=until.isoformat(), submitted=submitted.isoformat()),
             field=spec.until,
             expected=f">= {submitted.isoformat()}",
             found=until.isoformat(),
             evidence=evidence_of(fv),
         )
         return
-    limit = rules.processing_days.get(ctx.case.service.value, rules.default_processing_days)
+    limit = rules.processing_days.get(ctx.case.service.value)
+    if limit is None:
+        limit = service_processing_days(ctx.case.region, ctx.case.service, rules.default_processing_days)
     days = (until - submitted).days
     if until <= submitted + timedelta(days=limit):
-        yield flag(
-            "document.expired",
+        yield make_flag(
+            "document.expired#expiring",
             Severity.WARNING,
-            **_say(
-                "expiring",
+            params=dict(
                 doc=name,
                 until=until.isoformat(),
                 submitted=submitted.isoformat(),
@@ -129,11 +140,10 @@ def validity(ctx: MaterialContext) -> Iterator[Flag]:
         start = parse_date(doc.value(spec.from_))
         if start is not None and not span_allowed(start, until, spec.spans_years):
             years = (until - start).days / 365.25
-            yield flag(
-                "identity.card_inconsistent",
+            yield make_flag(
+                "identity.card_inconsistent#span",
                 Severity.WARNING,
-                **_say(
-                    "span",
+                params=dict(
                     doc=name,
                     start=start.isoformat(),
                     until=until.isoformat(),

@@ -97,9 +97,9 @@ def dispatched_by_employer(ctx: CaseContext) -> bool:
 @fact
 def residence_permit_at_destination(ctx: CaseContext) -> bool:
     dest = ctx.case.filing.destination
+    # audit §4.4: a permit whose address was not read, or a case without a destination, is no evidence
     return any(
-        place_matches(_field(m, "address"), dest) is not False
-        for m in _detected(ctx, DocType.RESIDENCE_PERMIT)
+        place_matches(_field(m, "address"), dest) is True for m in _detected(ctx, DocType.RESIDENCE_PERMIT)
     )
 
 
@@ -112,7 +112,8 @@ def long_term_residence_declared(ctx: CaseContext) -> bool:
         n = int(months) if months is not None else None
     except (TypeError, ValueError):
         n = None
-    return n is not None and n >= rules_for_case(ctx.case.region).policy.min_residence_months
+    # the region's minimum if it sets one, else seed 002's example of 6 months as the hint of "long term"
+    return n is not None and n >= (rules_for_case(ctx.case.region).policy.min_residence_months or 6)
 
 
 def _check_facts() -> None:

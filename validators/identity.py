@@ -28,8 +28,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pipeline.codes import DOC_NAMES, DocType, Severity
-from pipeline.models import FieldValue, Flag, MaterialResult, evidence_of, flag
+from pipeline.codes import DOC_NAMES, DocType, ServiceCode, Severity
+from pipeline.messages import make_flag
+from pipeline.models import FieldValue, Flag, MaterialResult, evidence_of
 from pipeline.pii import mask_id, mask_name
 from pipeline.plugins import CaseCheck, CaseContext
 from pipeline.stores.enrollment import EnrollmentRecord
@@ -37,6 +38,7 @@ from pipeline.text.ids import normalize_id
 from validators.enrollment_status import ServiceRule, load_eligibility, service_rule
 from validators.support.applicant import lookup_applicant
 from validators.support.names import Comparison, MatchKind, NameMatcher, NameTables
+from validators.support.rules import filing_value
 
 log = logging.getLogger(__name__)
 
@@ -97,38 +99,34 @@ def document_name_flag(
         "evidence": evidence_of(fv),
     }
     if c.kind is MatchKind.OCR_DOUBT:
-        return flag(
-            "identity.name_mismatch",
+        return make_flag(
+            "identity.name_mismatch#ocr_doubt",
             Severity.WARNING,
-            f"{doc}上的姓名与申请人姓名有一字之差（{_diff_text(c)}），可能是材料不清晰造成的识别误差，"
-            "将由工作人员人工核对；如材料模糊，请重新上传清晰完整的照片或扫描件。",
-            reason=f"one character differs, OCR doubt (confidence {fv.confidence:.2f})",
+            params={"doc": doc, "diff": _diff_text(c), "confidence": f"{fv.confidence:.2f}"},
             **common,
         )
     if c.kind in (MatchKind.VARIANT, MatchKind.PINYIN):
-        return flag(
-            "identity.name_mismatch",
+        return make_flag(
+            "identity.name_mismatch#variant",
             load_eligibility().identity.document_name_variant,
-            f"{doc}上的姓名与申请人姓名用字不同（{_diff_text(c)}），可能是生僻字的替代写法或拼音写法，"
-            "将由工作人员人工核对。请确认申请填写的姓名与身份证一致。",
-            reason=f"rare-character {'substitute' if c.kind is MatchKind.VARIANT else 'homophone/pinyin'}",
+            params={
+                "doc": doc,
+                "diff": _diff_text(c),
+                "kind": "替代字" if c.kind is MatchKind.VARIANT else "同音字或拼音",
+            },
             **common,
         )
     if other_person_ok and field in OTHER_PERSON_FIELDS:
-        return flag(
-            "identity.name_mismatch",
+        return make_flag(
+            "identity.name_mismatch#other_person",
             Severity.WARNING,
-            f"{doc}上的患者姓名与申请人不同。如为配偶等家属的材料，将由工作人员核对关系；"
-            "否则请上传申请人本人的材料。",
-            reason="different name; the service allows a spouse's documents",
+            params={"doc": doc},
             **common,
         )
-    return flag(
+    return make_flag(
         "identity.name_mismatch",
         Severity.BLOCKER,
-        f"{doc}上的姓名与申请人姓名不一致，请确认上传的是申请人本人的材料；"
-        "如申请填写的姓名有误，请按身份证更正后重新提交。",
-        reason="different name",
+        params={"doc": doc},
         **common,
     )
 
@@ -147,20 +145,16 @@ def document_id_flag(m: MaterialResult, fv: FieldValue, applicant_id: str) -> Fl
         "evidence": evidence_of(fv),
     }
     if c.kind is MatchKind.OCR_DOUBT:
-        return flag(
-            "identity.id_number_mismatch",
+        return make_flag(
+            "identity.id_number_mismatch#ocr_doubt",
             Severity.WARNING,
-            f"{doc}上的身份证号码与申请填写的号码有一位不同，可能是材料不清晰造成的识别误差，"
-            "将由工作人员人工核对；如材料模糊，请重新上传清晰完整的照片或扫描件。",
-            reason=f"one character differs, OCR doubt (confidence {fv.confidence:.2f})",
+            params={"doc": doc, "confidence": f"{fv.confidence:.2f}"},
             **common,
         )
-    return flag(
+    return make_flag(
         "identity.id_number_mismatch",
         Severity.BLOCKER,
-        f"{doc}上的身份证号码与申请填写的身份证号码不一致。请核对申请填写的号码（注意不要多输或少输数字）；"
-        "如上传的不是申请人本人的材料，请重新上传本人材料。",
-        reason="different ID number",
+        params={"doc": doc},
         **common,
     )
 
@@ -169,10 +163,30 @@ def document_flags(ctx: CaseContext, rule: ServiceRule) -> list[Flag]:
     applicant = ctx.case.applicant
     agents = _agent_names(ctx.materials)
     out: list[Flag] = []
+    # seed 000 (九) 注①: 因死亡支取的提供继承人身份证 — an ID card naming someone else is the heir's (review)
+    heir_case = (
+        ctx.case.service == ServiceCode.ACCOUNT_WITHDRAWAL
+        and filing_value(ctx.case.filing, "withdrawal_reason") == "death"
+    )
     for m in ctx.materials:
         if m.document is None:
             continue
         fields = m.document.fields
+        if heir_case and m.detected_type == DocType.ID_CARD_FRONT:
+            nfv = fields.get("name")
+            if nfv is not None and nfv.value and not matcher().compare(applicant.name, nfv.value).same:
+                out.append(
+                    make_flag(
+                        "identity.name_mismatch#heir",
+                        Severity.WARNING,
+                        material=m.file,
+                        params={"doc": _doc_name(m)},
+                        field="name",
+                        expected=mask_name(applicant.name),
+                        found=mask_name(nfv.value),
+                    )
+                )
+                continue
         # a document of the agent (委托代理人), e.g. their ID card, names someone else by design
         own_names = [fields[f].value for f in NAME_FIELDS if f in fields and fields[f].value]
         if (
@@ -201,13 +215,10 @@ def document_flags(ctx: CaseContext, rule: ServiceRule) -> list[Flag]:
 
 
 def not_found_flag(applicant_id: str) -> Flag:
-    return flag(
+    return make_flag(
         "enrollment.not_found",
         Severity.BLOCKER,
-        f"医保系统中未查询到身份证号码为{mask_id(normalize_id(applicant_id))}的参保登记信息。"
-        "请核对申请填写的身份证号码是否正确（注意不要多输或少输数字）；如尚未参保，请先办理参保登记；"
-        "如在外地参保，请向参保地医保经办机构申请。",
-        reason="no enrollment row for the applicant's ID number",
+        params={"id_masked": mask_id(normalize_id(applicant_id))},
         field="id_number",
     )
 
@@ -226,21 +237,15 @@ def enrollment_name_flag(applicant_name: str, record: EnrollmentRecord) -> Flag 
         pieces = "、".join(
             f"填写为「{b or '（缺）'}」，系统登记为「{a or '（缺）'}」" for a, b in c.diffs[:3]
         )
-        return flag(
-            "enrollment.name_mismatch",
+        return make_flag(
+            "enrollment.name_mismatch#variant",
             load_eligibility().identity.enrollment_name_variant,
-            f"您填写的姓名与医保系统登记的姓名不一致（{pieces}），可能是生僻字在系统中以替代字或拼音登记。"
-            "请按医保系统登记的姓名填写，或携带身份证到参保地医保经办机构办理参保信息变更，"
-            "将登记姓名更正为与身份证一致后再申请。",
-            reason=f"registered name differs: rare-character {c.kind.value}",
+            params={"pieces": pieces, "kind": c.kind.value},
             **common,
         )
-    return flag(
+    return make_flag(
         "enrollment.name_mismatch",
         Severity.BLOCKER,
-        "您填写的姓名与医保系统登记的姓名不一致。请核对姓名是否与身份证一致；"
-        "如系统登记有误，请携带身份证到参保地医保经办机构办理参保信息变更登记后再申请。",
-        reason="registered name differs",
         **common,
     )
 
@@ -252,12 +257,9 @@ def enrollment_ssc_flags(ctx: CaseContext, record: EnrollmentRecord) -> list[Fla
     typed = ctx.case.applicant.ssc_number
     if typed and normalize_id(typed) != record.ssc_number:
         out.append(
-            flag(
+            make_flag(
                 "enrollment.ssc_mismatch",
                 Severity.BLOCKER,
-                "您填写的社会保障卡号与医保系统登记的卡号不一致。请按社保卡卡面核对后更正；"
-                "如已补换新卡，请先到社保卡服务网点确认新卡已启用。",
-                reason="typed ssc_number differs from the enrollment row",
                 field="ssc_number",
                 expected=mask_id(record.ssc_number),
                 found=mask_id(normalize_id(typed)),
@@ -274,17 +276,11 @@ def enrollment_ssc_flags(ctx: CaseContext, record: EnrollmentRecord) -> list[Fla
             continue
         doubt = c.kind is MatchKind.OCR_DOUBT
         out.append(
-            flag(
-                "enrollment.ssc_mismatch",
+            make_flag(
+                "enrollment.ssc_mismatch#card_doubt" if doubt else "enrollment.ssc_mismatch#card",
                 Severity.WARNING if doubt else Severity.BLOCKER,
-                (
-                    f"{_doc_name(m)}上的卡号与医保系统登记的社会保障卡号有一位不同，可能是识别误差，将由工作人员人工核对。"
-                    if doubt
-                    else f"{_doc_name(m)}上的卡号与医保系统登记的社会保障卡号不一致。请上传本人正在使用的社会保障卡；"
-                    "如已补换新卡，请先到社保卡服务网点确认新卡已启用。"
-                ),
                 material=m.file,
-                reason="card number " + ("OCR doubt" if doubt else "differs from the enrollment row"),
+                params={"doc": _doc_name(m)},
                 field="ssc_number",
                 expected=mask_id(record.ssc_number),
                 found=mask_id(normalize_id(fv.value)),
@@ -300,11 +296,10 @@ def enrollment_flags(ctx: CaseContext, rule: ServiceRule) -> list[Flag]:
         return []
     if found.error is not None:
         return [
-            flag(
-                "system.processing_failed",
+            make_flag(
+                "system.processing_failed#enrollment_lookup",
                 Severity.WARNING,
-                "系统暂时无法查询参保登记信息，已转人工审核，您无需重新提交。",
-                reason=f"enrollment lookup failed: {found.error}",
+                params={"error": found.error},
             )
         ]
     record = found.record

@@ -23,7 +23,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from pipeline.codes import DOC_NAMES, DocType, Severity
-from pipeline.models import Evidence, Flag, OcrLine, flag
+from pipeline.messages import make_flag
+from pipeline.models import Evidence, Flag, OcrLine
 from pipeline.plugins import MaterialCheck, MaterialContext
 from validators.support import imaging
 
@@ -61,11 +62,6 @@ class PhotocopyCfg(_Strict):
     original_required: list[DocType]
 
 
-class Wording(_Strict):
-    message: str
-    reason: str
-
-
 class QualityConfig(_Strict):
     blur: BlurCfg
     low_resolution: LowResCfg
@@ -73,7 +69,6 @@ class QualityConfig(_Strict):
     incomplete: IncompleteCfg
     photocopy: PhotocopyCfg
     card_types: list[DocType]
-    messages: dict[str, Wording]
 
 
 @lru_cache(maxsize=2)
@@ -116,11 +111,6 @@ def doc_name(ctx: MaterialContext) -> str:
 def _page_box(view: PageView) -> tuple[float, float, float, float]:
     h, w = view.image.shape[:2]
     return (0.0, 0.0, float(w), float(h))
-
-
-def _say(key: str, **params: object) -> dict[str, str]:
-    w = load_config().messages[key]
-    return {"message": w.message.format(**params), "reason": w.reason.format(**params)}
 
 
 # --------------------------------------------------------------------------- measures -> scores
@@ -263,11 +253,10 @@ def image_quality(ctx: MaterialContext) -> Iterator[Flag]:
     conf = worst.confidence
     if is_blurry(worst, cfg.blur):
         box = worst.sharp.worst_box or _page_box(views[worst.index])
-        yield flag(
+        yield make_flag(
             "image.blurry",
             Severity.WARNING,
-            **_say(
-                "blurry",
+            params=dict(
                 doc=name,
                 blur=f"{worst.blur:.2f}",
                 edge=f"{worst.sharp.edge_px:.1f}",
@@ -283,11 +272,10 @@ def image_quality(ctx: MaterialContext) -> Iterator[Flag]:
     low = [p for p in pages if text_too_small(p, cfg.low_resolution) or (0 < p.short_side < min_side)]
     if low:
         p = low[0]
-        yield flag(
+        yield make_flag(
             "image.low_resolution",
             Severity.WARNING,
-            **_say(
-                "low_resolution",
+            params=dict(
                 doc=name,
                 height=f"{p.sharp.text_px:.0f}",
                 min_height=f"{cfg.low_resolution.min_text_px:.0f}",
@@ -299,21 +287,20 @@ def image_quality(ctx: MaterialContext) -> Iterator[Flag]:
     glared = [p for p in pages if p.glare.share >= cfg.glare.flag_at]
     if glared:
         g = max(glared, key=lambda p: p.glare.share)
-        yield flag(
+        yield make_flag(
             "image.glare",
             Severity.WARNING,
-            **_say("glare", doc=name, share=f"{100 * g.glare.share:.0f}"),
+            params=dict(doc=name, share=f"{100 * g.glare.share:.0f}"),
             evidence=[Evidence(page=p.index, box=b) for p in glared for b in p.glare.boxes][:8],
         )
 
     cut = [p for p in pages if p.cut.incomplete]
     if cut:
         c = cut[0]
-        yield flag(
+        yield make_flag(
             "image.incomplete",
             Severity.WARNING,
-            **_say(
-                "incomplete",
+            params=dict(
                 doc=name,
                 sides="、".join(SIDE_NAMES[s] for s in c.cut.cut_sides),
                 how=HOW.get(c.cut.reason, c.cut.reason),
@@ -325,10 +312,10 @@ def image_quality(ctx: MaterialContext) -> Iterator[Flag]:
     q.photocopy = gray
     if gray and dt in cfg.photocopy.original_required:
         p = pages[0]
-        yield flag(
+        yield make_flag(
             "image.photocopy",
             Severity.WARNING,
-            **_say("photocopy", doc=name, chroma=f"{p.colour.chroma_p99:.1f}"),
+            params=dict(doc=name, chroma=f"{p.colour.chroma_p99:.1f}"),
             evidence=[Evidence(page=p.index, box=_page_box(views[p.index]))],
         )
 

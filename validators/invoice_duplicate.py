@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipeline.codes import DocType, Severity
-from pipeline.models import Evidence, Flag, MaterialResult, flag
+from pipeline.messages import make_flag
+from pipeline.models import Evidence, Flag, MaterialResult
 from pipeline.plugins import CaseCheck, CaseContext
 from pipeline.stores.invoice_register import applicant_key, normalize_key
 from validators.consistency import fmt_money, load_rules, parse_date, parse_money
@@ -91,15 +92,11 @@ def invoice_duplicates(ctx: CaseContext) -> Iterable[Flag]:
             first = by_key.get(k.key)
         if first is not None:
             flags.append(
-                flag(
-                    "invoice.duplicate",
+                make_flag(
+                    "invoice.duplicate#same_file" if same_file else "invoice.duplicate",
                     Severity.BLOCKER if same_file or (k is not None and k.confident) else Severity.WARNING,
-                    f"医疗收费票据“{m.file}”与“{first.file}”是同一张票据，重复上传，"
-                    "请删除重复的票据后重新提交；如为不同票据，请上传清晰的票据图片。",
                     material=m.file,
-                    reason="same file uploaded twice"
-                    if same_file
-                    else "same invoice code and number twice in the case",
+                    params={"file": m.file, "first": first.file},
                     field=None if same_file else "invoice_number",
                     found=k.label() if k else None,
                     other_files=[first.file],
@@ -117,13 +114,11 @@ def invoice_duplicates(ctx: CaseContext) -> Iterable[Flag]:
         others = _record(ctx.register, ctx, k, m)
         if others:
             flags.append(
-                flag(
-                    "invoice.duplicate",
+                make_flag(
+                    "invoice.duplicate#other_case",
                     Severity.BLOCKER if k.confident else Severity.WARNING,
-                    f"医疗收费票据“{m.file}”（票据代码{k.code}，票据号码{k.number}）已在其他申请中提交过，"
-                    "同一张票据不能重复报销。如该票据确未报销，请携带票据原件到经办窗口说明情况。",
                     material=m.file,
-                    reason=f"invoice already recorded by {len(others)} other case(s)",
+                    params={"file": m.file, "code": k.code, "number": k.number, "count": len(others)},
                     field="invoice_number",
                     found=k.label(),
                     other_cases=others,

@@ -22,9 +22,9 @@ from pipeline.plugins import CaseCheck, CaseContext
 from pipeline.text import to_date
 from validators.support.rules import (
     Hospital,
+    catalogue_for,
     disease_catalogue,
     filing_value,
-    hospital_catalogue,
     offline_confirmations,
     rules_for_case,
 )
@@ -116,6 +116,12 @@ def residence_too_short(ctx: CaseContext) -> Iterator[Flag]:
     if case.service != ServiceCode.REMOTE_LONG_TERM_RESIDENCE:
         return
     required = rules_for_case(case.region).policy.min_residence_months
+    if required <= 0:  # no minimum in this region (seeds 000, 001: none)
+        return
+    if ctx.of_type(
+        DocType.COMMITMENT_LETTER
+    ):  # seed 000 (十二): 或个人承诺书 — the promise stands in for proof
+        return
     permits = [
         (m, fv, d)
         for m, fv in _fields(ctx, (DocType.RESIDENCE_PERMIT,), "valid_from")
@@ -158,7 +164,7 @@ def hospital_not_networked(ctx: CaseContext) -> Iterator[Flag]:
     case = ctx.case
     if case.service not in REMOTE_SERVICES:
         return
-    cat = hospital_catalogue()
+    cat = catalogue_for(ctx.hospitals)
     named: list[tuple[str, MaterialResult | None, FieldValue | None]] = []
     if case.filing.hospital:
         named.append((case.filing.hospital, None, None))
@@ -172,11 +178,12 @@ def hospital_not_networked(ctx: CaseContext) -> Iterator[Flag]:
             continue
         seen.add(key)
         if h is None:
+            # not in the catalogue: never a silent pass (issue 14); doubt, so review
             yield make_flag(
                 "policy.hospital_not_networked#unknown",
-                Severity.INFO,
+                Severity.WARNING,
                 material=m.file if m else None,
-                params={"hospital": name},
+                params={"hospital": name, "catalogue": cat.label},
                 field="to_hospital" if fv else "hospital",
                 found=name,
                 evidence=evidence_of(fv),
@@ -198,7 +205,7 @@ def _referral_problem(
 ) -> str | None:
     if not h.designated:
         return "不是医保定点医疗机构"
-    if h.level_rank < min_level:
+    if min_level and h.level_rank < min_level:
         return f"为{h.level}医疗机构，低于二级" if h.level != "未定级" else "为未定级医疗机构"
     if not h.can_refer:
         return "未取得转诊资质"
@@ -212,11 +219,20 @@ def referral_unqualified(ctx: CaseContext) -> Iterator[Flag]:
     if case.service != ServiceCode.REMOTE_REFERRAL:
         return
     rules = rules_for_case(case.region)
-    cat = hospital_catalogue()
+    cat = catalogue_for(ctx.hospitals)
     regions = {h.region for h in cat.hospitals if h.region}
     for m, fv in _fields(ctx, (DocType.REFERRAL_SLIP,), "from_hospital"):
         h = cat.match(fv.value)
-        if h is None:
+        if h is None:  # not in the catalogue: its qualification cannot be confirmed (review)
+            yield make_flag(
+                "policy.referral_unqualified#unknown",
+                Severity.WARNING,
+                material=m.file,
+                params={"hospital": fv.value, "catalogue": cat.label},
+                field="from_hospital",
+                found=fv.value,
+                evidence=evidence_of(fv),
+            )
             continue
         why = _referral_problem(
             h,
@@ -277,7 +293,7 @@ def offline_confirmation(ctx: CaseContext) -> Iterator[Flag]:
     case = ctx.case
     destination = case.filing.destination
     if not destination and case.filing.hospital:
-        h = hospital_catalogue().match(case.filing.hospital)
+        h = catalogue_for(ctx.hospitals).match(case.filing.hospital)
         if h is not None:
             destination = f"{h.province}{h.city}{h.district or ''}"
     service_name = rules_for_case(case.region).service(case.service).item

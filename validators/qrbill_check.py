@@ -12,7 +12,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from pipeline.codes import FLAG_CATEGORIES, DocType, Severity
-from pipeline.models import Evidence, FieldValue, Flag, flag
+from pipeline.messages import make_flag
+from pipeline.models import Evidence, FieldValue, Flag
 from pipeline.plugins import MaterialCheck, MaterialContext
 from pipeline.stores.invoice_register import normalize_key
 from validators.consistency import load_rules, parse_date, parse_money
@@ -87,13 +88,11 @@ def qr_bill_check(ctx: MaterialContext) -> Iterable[Flag]:
         sev = Severity.BLOCKER if fv.confidence >= rules.min_confidence else Severity.WARNING
         if name == "total_amount":
             flags.append(
-                flag(
-                    "consistency.amount_mismatch",
+                make_flag(
+                    "consistency.amount_mismatch#qr",
                     sev,
-                    f"电子票据“{file}”票面金额（{printed}元）与票据二维码中的金额（{coded}元）不一致，"
-                    "请提供从财政电子票据平台下载的原始票据，不得修改票面内容。",
                     material=file,
-                    reason="printed total differs from the amount in the bill's QR code",
+                    params={"file": file, "printed": printed, "coded": coded},
                     field=name,
                     expected=coded,
                     found=printed,
@@ -102,13 +101,11 @@ def qr_bill_check(ctx: MaterialContext) -> Iterable[Flag]:
             )
         elif name == "issue_date":
             flags.append(
-                flag(
-                    "consistency.date_mismatch",
+                make_flag(
+                    "consistency.date_mismatch#qr",
                     sev,
-                    f"电子票据“{file}”票面开票日期（{printed}）与票据二维码中的日期（{coded}）不一致，"
-                    "请提供从财政电子票据平台下载的原始票据。",
                     material=file,
-                    reason="printed issue date differs from the date in the bill's QR code",
+                    params={"file": file, "printed": printed, "coded": coded},
                     field=name,
                     expected=coded,
                     found=printed,
@@ -117,12 +114,11 @@ def qr_bill_check(ctx: MaterialContext) -> Iterable[Flag]:
             )
         elif QR_MISMATCH_CODE in FLAG_CATEGORIES:
             flags.append(
-                flag(
+                make_flag(
                     QR_MISMATCH_CODE,
                     Severity.WARNING,
-                    f"电子票据“{file}”票面信息与票据二维码不一致，请提供从财政电子票据平台下载的原始票据。",
                     material=file,
-                    reason=f"printed {name} differs from the bill's QR code",
+                    params={"file": file, "field": name},
                     field=name,
                     expected=coded,
                     found=printed,

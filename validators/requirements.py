@@ -93,9 +93,9 @@ def doubtful_detection(req: Requirement, materials: list[MaterialResult]) -> Mat
 
 
 def alternatives_text(req: Requirement) -> str:
-    if req.keywords:  # alternatives include papers without a document type: the name lists them
-        return "其中任一材料"
     names = [DOC_NAMES[t] for t in req.any_of]
+    if req.keywords or not names:  # papers without a document type: the requirement's name says which
+        return "该材料" if len(names) <= 1 else f"该材料或{join_alternatives(names)}"
     if len(names) > 1:
         return f"{join_alternatives(names)}（任选其一）"
     return names[0] if names else req.name

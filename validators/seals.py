@@ -29,7 +29,8 @@ from rapidfuzz import fuzz
 
 from pipeline import timing
 from pipeline.codes import DocType, Severity
-from pipeline.models import Box, Evidence, Flag, flag
+from pipeline.messages import make_flag
+from pipeline.models import Box, Evidence, Flag
 from pipeline.plugins import MaterialCheck, MaterialContext
 from validators.image_quality import (
     PageView,
@@ -51,7 +52,6 @@ class Requirement(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     holder: str
-    message: str
     min_seals: int = Field(default=1, ge=1)
 
 
@@ -60,7 +60,6 @@ class SealRules(BaseModel):
 
     required: dict[DocType, Requirement]
     text_markers: list[str]
-    marker_message: str
     marker_holder: str
     institution_fields: list[str]
     read_ring_text: int = Field(default=2, ge=0)
@@ -215,44 +214,40 @@ def official_seals(ctx: MaterialContext) -> Iterator[Flag]:
     dt = doc_type(ctx)
     req = rules.required.get(dt)
     if req is not None:
-        message = req.message.format(holder=req.holder)
-        reason = f"{dt.value} 须加盖公章，{len(views)} 页中未检测到红色印章"
+        key, holder = f"seal.missing#{dt.value}", req.holder
     elif _marker_found(ctx, rules.text_markers) is not None:
-        message = rules.marker_message
-        reason = "表格注明须加盖公章，未检测到红色印章"
+        key, holder = "seal.missing#marker", rules.marker_holder
     else:
         return
+    where = [_expected_place(ctx, views, rules.institution_fields)]
+    missing = make_flag(key, Severity.BLOCKER, params={"holder": holder, "pages": len(views)}, evidence=where)
     # absence of evidence on a poor page, or a red mark not recognised as a seal, is doubt: review
     doubt = _cannot_judge(ctx)
     if doubt:
-        ctx.quality.seal_unverified = doubt  # type: ignore[attr-defined]
-        yield flag(
-            "seal.missing",
+        ctx.quality.seal_unverified = doubt
+        yield make_flag(
+            "seal.missing#unverified",
             Severity.WARNING,
-            message,
-            reason=f"{reason}，但页面{_DOUBT_TEXT.get(doubt, doubt)}，无法确认有无印章，请人工核对",
-            evidence=[_expected_place(ctx, views, rules.institution_fields)],
+            params={
+                "message": missing.message,
+                "reason": missing.reason,
+                "doubt": _DOUBT_TEXT.get(doubt, doubt),
+            },
+            evidence=where,
         )
         return
     marks = red_marks(ctx)
     if marks:
-        ctx.quality.seal_unverified = "red_mark"  # type: ignore[attr-defined]
+        ctx.quality.seal_unverified = "red_mark"
         page, box = marks[0]
-        yield flag(
-            "seal.missing",
+        yield make_flag(
+            "seal.missing#red_mark",
             Severity.WARNING,
-            message,
-            reason=f"{reason}；页面上有 {len(marks)} 处红色印迹未能确认为印章，请人工核对",
+            params={"message": missing.message, "reason": missing.reason, "marks": len(marks)},
             evidence=[Evidence(page=page, box=box)],
         )
         return
-    yield flag(
-        "seal.missing",
-        Severity.BLOCKER,
-        message,
-        reason=reason,
-        evidence=[_expected_place(ctx, views, rules.institution_fields)],
-    )
+    yield missing
 
 
 _DOUBT_TEXT = {

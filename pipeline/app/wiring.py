@@ -18,7 +18,7 @@ from typing import Any
 from pipeline.config import Settings, get_settings
 from pipeline.models import Report, load_case
 from pipeline.ocr import OcrEngine
-from pipeline.plugins import EnrollmentLookup, InvoiceRegister, Registry
+from pipeline.plugins import EnrollmentLookup, HospitalLookup, InvoiceRegister, Registry
 from pipeline.runner import CaseRunner
 
 log = logging.getLogger(__name__)
@@ -36,6 +36,7 @@ def build_registry() -> Registry:
 class Stores:
     enrollment: EnrollmentLookup | None = None
     register: InvoiceRegister | None = None
+    hospitals: HospitalLookup | None = None
     errors: list[tuple[str, BaseException]] = field(default_factory=list)
 
 
@@ -53,6 +54,14 @@ def open_stores(settings: Settings, enrollment: str | None = None) -> Stores:
     except Exception as e:
         log.error("enrollment store unavailable: %s", e)
         stores.errors.append(("enrollment store", e))
+    try:
+        from pipeline.stores.hospitals import open_hospitals
+
+        stores.hospitals = open_hospitals(None, settings)
+    except Exception as e:
+        log.error("hospital catalogue unavailable: %s", e)
+        if settings.hospitals_url:  # a configured catalogue that cannot be read: every case to review
+            stores.errors.append(("hospital catalogue", e))
     try:
         stores.register = open_register(settings)
     except Exception as e:
@@ -78,6 +87,7 @@ def build_runner(
         build_registry(),
         enrollment=stores.enrollment,
         register=stores.register,
+        hospitals=stores.hospitals,
         store_errors=stores.errors,
         pool=pool,
         engine=engine,

@@ -39,6 +39,11 @@ FILE_NAMES = {
     DocType.LABOR_CONTRACT: "labor_contract",
     DocType.SETTLEMENT_STATEMENT: "settlement",
     DocType.POWER_OF_ATTORNEY: "power_of_attorney",
+    DocType.PASSPORT: "passport",
+    DocType.HK_MACAO_PERMIT: "hk_macao_permit",
+    DocType.HMT_RESIDENCE_PERMIT: "hmt_residence_permit",
+    DocType.FOREIGN_PERMANENT_RESIDENCE: "permanent_residence",
+    DocType.ACCIDENT_CERTIFICATE: "accident_certificate",
     DocType.UNKNOWN: "receipt",
 }
 

@@ -205,8 +205,10 @@ class RegionPolicy(BaseModel):
     emergency_treated_as_filed: bool = False
     late_filing_reimbursable: bool = False
     long_term_filing_validity: bool = False
-    min_residence_months: int = Field(default=6, ge=0)
-    referral_min_level: int = Field(default=2, ge=1, le=3)
+    min_residence_months: int = Field(default=0, ge=0)  # 0: no minimum (no seed sets one)
+    referral_min_level: int = Field(default=0, ge=0, le=3)  # 0: no level rule (no seed sets one)
+    referral_after_admission_allowed: bool = False  # Jingmen measure 7
+    compare_ticked_filing_type: bool = False  # seed 002 二.2 / 五, off until the tick is read reliably
     referral_requires_local_institution: bool = True
     online_remote_filing_days: int | None = 2
 
@@ -495,6 +497,16 @@ class HospitalCatalogue(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     hospitals: list[Hospital] = Field(min_length=1)
+    #: "builtin" (validators/rules/hospitals.yaml) or "imported" (intake hospitals import)
+    source: Literal["builtin", "imported"] = "builtin"
+
+    @property
+    def label(self) -> str:
+        return (
+            "已导入的定点医疗机构目录"
+            if self.source == "imported"
+            else "系统内置的医疗机构名单（尚未导入正式目录）"
+        )
 
     @model_validator(mode="after")
     def _unique(self) -> HospitalCatalogue:
@@ -634,7 +646,56 @@ def _hospitals(rules_dir: Path) -> HospitalCatalogue:
 
 
 def hospital_catalogue(rules_dir: Path | None = None) -> HospitalCatalogue:
+    """The built-in list (validators/rules/hospitals.yaml): the sample cases' hospitals, used only when
+    no catalogue has been imported (``intake hospitals import``)."""
     return _hospitals((rules_dir or RULES_DIR).resolve())
+
+
+#: the loaded catalogue, built once per set of store records
+_LOADED: dict[int, tuple[Any, HospitalCatalogue]] = {}
+
+
+def loaded_catalogue(records: Any) -> HospitalCatalogue | None:
+    """A catalogue from the store's records (``pipeline.stores.hospitals.HospitalRecord``), None if empty."""
+    if not records:
+        return None
+    hit = _LOADED.get(id(records))
+    if hit is not None and hit[0] is records:
+        return hit[1]
+    cat = HospitalCatalogue(
+        hospitals=[
+            Hospital(
+                name=r.name,
+                aliases=list(r.aliases),
+                province=r.province,
+                city=r.city,
+                district=r.district,
+                region=r.region,
+                level=r.level,
+                networked=r.cross_province_networked,
+                designated=r.designated,
+                can_refer=r.referral_qualified,
+                private=r.private,
+            )
+            for r in records
+        ],
+        source="imported",
+    )
+    _LOADED.clear()
+    _LOADED[id(records)] = (records, cat)
+    return cat
+
+
+def catalogue_for(lookup: Any) -> HospitalCatalogue:
+    """The imported catalogue when the case's store holds one, else the built-in list."""
+    if lookup is not None:
+        try:
+            cat = loaded_catalogue(lookup.records())
+        except Exception:  # an unreadable store: the built-in list, and the flags say which list it was
+            cat = None
+        if cat is not None:
+            return cat
+    return hospital_catalogue()
 
 
 @lru_cache(maxsize=8)

@@ -340,6 +340,7 @@ from pipeline.app.cli import cache as _cache  # noqa: E402
 from pipeline.app.cli import clients as _clients  # noqa: E402
 from pipeline.app.cli import desk as _desk  # noqa: E402
 from pipeline.app.cli import enrollment as _enrollment  # noqa: E402
+from pipeline.app.cli import hospitals as _hospitals  # noqa: E402
 from pipeline.app.cli import invoices as _invoices  # noqa: E402
 from pipeline.app.cli import rules as _rules  # noqa: E402
 from samples.cli import register as _register_samples  # noqa: E402
@@ -349,6 +350,7 @@ for _register in (
     _clients.register,
     _desk.register,
     _enrollment.register,
+    _hospitals.register,
     _invoices.register,
     _rules.register,
     _register_samples,

@@ -15,6 +15,7 @@ from samples.generator.cases import (
     materials,
     process,
     project,
+    seeds,
     status_policy,
 )
 from samples.generator.spec import CaseSpec
@@ -29,6 +30,7 @@ ALL: list[CaseSpec] = [
     *consistency.CASES,
     *project.CASES,
     *clean.REMAINING_SERVICES,
+    *seeds.CASES,  # issue 14
 ]
 
 

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from pipeline.codes import DocType
-from samples.generator.documents import cards, forms, medical, money  # noqa: F401  (registers the renderers)
+from samples.generator.documents import cards, forms, medical, money, permits  # noqa: F401  (registers the renderers)
 from samples.generator.documents._base import LAYOUTS, Opts, Rendered, layouts_of, renderer
 from samples.generator.documents.forms import FILING_LABELS
 from samples.generator.story import Story
