@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ from pipeline.app.wiring import build_runner
 from pipeline.config import Settings
 from pipeline.models import CaseError
 from pipeline.runner import find_cases
+from samples.case_ids import CaseIds, sample_case
 from tests.rendering import render_lines, text_pdf
 
 
@@ -40,7 +42,53 @@ def _essence(report: dict) -> tuple:
     return report["decision"], flags, mats
 
 
+def _sample(key: str, dest: Path) -> Path:
+    """A copy of a committed sample case, with a file nobody listed."""
+    shutil.copytree(sample_case(key), dest)
+    (dest / "extra.txt").write_text("not listed", encoding="utf-8")
+    return dest
+
+
+def _recorded(home: Path, workers: int) -> Settings:
+    """The recorded OCR engine (samples/ocr): the pool is under test here, not the OCR model."""
+    return Settings(home=home, workers=workers, ocr_threads=1, ocr_engine="recorded")
+
+
 def test_process_pool_gives_the_same_report_as_in_process(tmp_path: Path) -> None:
+    case_dir = _sample("long_term_permit", tmp_path / "c1")
+    with build_runner(_recorded(tmp_path / "h1", 1), pool=False) as r1:
+        a = r1.run(case_dir).to_json()
+    with build_runner(_recorded(tmp_path / "h2", 2), pool=True) as r2:
+        b = r2.run(case_dir).to_json()
+    assert _essence(a) == _essence(b)
+    assert [m["file"] for m in a["materials"]] == [
+        "id_front.jpg",
+        "id_back.jpg",
+        "filing_form.pdf",
+        "residence_permit.jpg",
+    ]
+    assert all(m["fields"] for m in a["materials"])  # every material was read
+    # the unlisted file is itself a finding
+    assert ("material.unlisted", "extra.txt") in {(f["code"], f["material"]) for f in a["flags"]}
+
+
+def test_run_many_keeps_order_and_isolates_broken_cases(tmp_path: Path) -> None:
+    _sample("long_term_permit", tmp_path / "root" / "b")
+    (tmp_path / "root" / "a").mkdir(parents=True)
+    (tmp_path / "root" / "a" / "case.json").write_text('{"case_id": "x"}', encoding="utf-8")
+    _sample("expired_id_card", tmp_path / "root" / "c")
+    cases = find_cases(tmp_path / "root")
+    assert [c.name for c in cases] == ["a", "b", "c"]
+    with build_runner(_recorded(tmp_path / "h", 2)) as runner:
+        results = list(runner.run_many(cases, window=2))
+    assert [d.name for d, _ in results] == ["a", "b", "c"]
+    assert isinstance(results[0][1], CaseError)
+    ids = [CaseIds.load().ids[k] for k in ("long_term_permit", "expired_id_card")]
+    assert [r.case_id for _, r in results[1:]] == ids  # type: ignore[union-attr]
+
+
+@pytest.mark.slow
+def test_process_pool_with_the_real_engine_gives_the_same_report(tmp_path: Path) -> None:
     case_dir = make_case(tmp_path / "c1", "R-1")
     serial = Settings(home=tmp_path / "h1", workers=1)
     parallel = Settings(home=tmp_path / "h2", workers=2, ocr_threads=1)
@@ -50,22 +98,6 @@ def test_process_pool_gives_the_same_report_as_in_process(tmp_path: Path) -> Non
         b = r2.run(case_dir).to_json()
     assert _essence(a) == _essence(b)
     assert [m["file"] for m in a["materials"]] == ["list.png", "invoice.pdf"]
-    # the unlisted file is itself a finding
-    assert ("material.unlisted", "extra.txt") in {(f["code"], f["material"]) for f in a["flags"]}
-
-
-def test_run_many_keeps_order_and_isolates_broken_cases(tmp_path: Path) -> None:
-    make_case(tmp_path / "root" / "b", "R-B")
-    (tmp_path / "root" / "a").mkdir(parents=True)
-    (tmp_path / "root" / "a" / "case.json").write_text('{"case_id": "x"}', encoding="utf-8")
-    make_case(tmp_path / "root" / "c", "R-C")
-    cases = find_cases(tmp_path / "root")
-    assert [c.name for c in cases] == ["a", "b", "c"]
-    with build_runner(Settings(home=tmp_path / "h", workers=2, ocr_threads=1)) as runner:
-        results = list(runner.run_many(cases, window=2))
-    assert [d.name for d, _ in results] == ["a", "b", "c"]
-    assert isinstance(results[0][1], CaseError)
-    assert [r.case_id for _, r in results[1:]] == ["R-B", "R-C"]  # type: ignore[union-attr]
 
 
 def test_missing_folder_is_a_case_error(tmp_path: Path) -> None:
