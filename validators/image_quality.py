@@ -56,6 +56,11 @@ class IncompleteCfg(_Strict):
     touch_min: float = Field(gt=0, lt=1)
     text_margin: float = Field(ge=0, lt=0.1)
     card_ratio: float = Field(gt=1)
+    #: card types of another format than ID-1 (a passport's data page is ID-3, 125 x 88 mm)
+    card_ratios: dict[DocType, float] = Field(default_factory=dict)
+
+    def ratio_for(self, t: DocType) -> float:
+        return self.card_ratios.get(t, self.card_ratio)
 
 
 class PhotocopyCfg(_Strict):
@@ -142,7 +147,7 @@ class PageQuality:
     colour: imaging.Colour
 
 
-def measure_page(view: PageView, region: imaging.DocumentRegion, *, card: bool) -> PageQuality:
+def measure_page(view: PageView, region: imaging.DocumentRegion, *, card_ratio: float | None) -> PageQuality:
     cfg = load_config()
     sharp = imaging.sharpness(view.image, view.lines)
     x0, y0, x1, y1 = region.box
@@ -158,7 +163,7 @@ def measure_page(view: PageView, region: imaging.DocumentRegion, *, card: bool) 
             view.image,
             view.lines,
             region=region,
-            card_ratio=cfg.incomplete.card_ratio if card else None,
+            card_ratio=card_ratio,
             touch_min=cfg.incomplete.touch_min,
             text_margin=cfg.incomplete.text_margin,
         ),
@@ -210,8 +215,10 @@ class PageFacts:
 
     @cached_property
     def qualities(self) -> list[PageQuality]:
-        card = doc_type(self._ctx) in load_config().card_types
-        return [measure_page(v, self.region(v), card=card) for v in self.views]
+        cfg = load_config()
+        dt = doc_type(self._ctx)
+        ratio = cfg.incomplete.ratio_for(dt) if dt in cfg.card_types else None
+        return [measure_page(v, self.region(v), card_ratio=ratio) for v in self.views]
 
     @cached_property
     def degraded(self) -> bool:
