@@ -224,12 +224,8 @@ _worker_registry: Registry | None = None
 def _init_worker(settings: Settings, threads: int, registry: Registry) -> None:
     global _worker_settings, _worker_registry
     os.environ.setdefault("OMP_NUM_THREADS", str(threads))
-    try:  # OpenCV's own pool would otherwise use every core in every worker
-        import cv2
-
-        cv2.setNumThreads(threads)
-    except ImportError:  # pragma: no cover - a hard dependency
-        pass
+    # OpenCV's pool is not resized here: cv2.setNumThreads in a forked child whose parent had used that
+    # pool deadlocks (seen in the test suite); the pool's threads stay bounded by the cores anyway.
     _worker_settings = settings.model_copy(update={"ocr_threads": threads})
     _worker_registry = registry
     set_pixel_limits(_worker_settings)
