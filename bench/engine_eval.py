@@ -57,7 +57,11 @@ def run(out: Path, root: Path) -> None:
 def load_rows(path: Path) -> tuple[str, list[dict[str, Any]]]:
     if path.suffix == ".json":
         data = json.loads(path.read_text(encoding="utf-8"))
-        return path.stem, [{"case_id": r["case_id"], "report": r.get("report")} for r in data["cases"]]
+        rows = [
+            {"case_id": r["case_id"], "seconds": r.get("seconds"), "report": r.get("report")}
+            for r in data["cases"]
+        ]
+        return path.stem, rows
     rows, label = [], path.stem
     for line in path.read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
