@@ -164,6 +164,8 @@ def outcomes(tmp_path_factory: pytest.TempPathFactory) -> list[Outcome]:
         INTAKE_HOME=str(home),
         INTAKE_WORKERS="1",
         INTAKE_PDF_TIMEOUT="10",
+        # the production store starts empty: the base case's applicant comes from the samples' CSV
+        INTAKE_ENROLLMENT_URL=str(REPO / "samples" / "enrollment.csv"),
         PYTHONPATH=str(REPO),
         COLUMNS="200",
     )

@@ -18,6 +18,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pipeline.app.wiring import build_registry
 from pipeline.config import Settings
 from pipeline.models import Case, CaseError, MaterialRef, load_case
 from pipeline.runner import process_material
@@ -128,6 +129,7 @@ def test_process_material_never_raises(kind: str, name: str, data: bytes, pdf: b
             MaterialRef(file=name),
             case,
             Settings(home=root / "home", workers=1, ocr_cache=False, pdf_timeout=10.0),
+            build_registry(),
         )
         codes = {f.code for f in res.flags}
         if kind.startswith("link") or kind in ("fifo", "dir", "dangling"):

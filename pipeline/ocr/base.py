@@ -265,6 +265,7 @@ def recognize_page(
     if cache and ident is not None:  # a cached page needs no engine (loading it takes seconds)
         hit = cache.get(OcrCache.key(image, ident))
         if hit is not None:
+            timing.count("ocr_cache_hits")
             return hit
     engine = engine or get_engine(settings)
     key = OcrCache.key(image, engine) if cache else ""

@@ -8,6 +8,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from pipeline.models import Evidence, Flag, Report
+from pipeline.pii import redact
+from pipeline.safety import printable
 
 SEVERITY_STYLE = {"blocker": "red", "warning": "yellow", "info": "cyan"}
 
@@ -26,14 +28,19 @@ def where(evidence: list[Evidence] | None) -> str:
     return "; ".join(parts)
 
 
+def _safe(text: str) -> str:
+    """For a terminal: control characters shown as escapes, ID numbers masked, markup escaped."""
+    return escape(redact(printable(text)))
+
+
 def _flag_row(f: Flag) -> tuple[str, str, str, str]:
     sev = f.severity.value
     reason = f.reason or f.message
     return (
         f"[{SEVERITY_STYLE.get(sev, 'white')}]{sev}[/]",
-        escape(f.code),
-        escape(reason),
-        escape(where(f.evidence)),
+        _safe(f.code),
+        _safe(reason),
+        _safe(where(f.evidence)),
     )
 
 
@@ -42,8 +49,8 @@ def print_details(report: Report, console: Console) -> None:
     for m in report.materials:
         declared = m.declared_type.value if m.declared_type else "-"
         console.print(
-            f"\n[bold]{escape(m.file)}[/]  declared {escape(declared)}, "
-            f"read as {escape(m.detected_type.value)} ({m.type_confidence:.2f})",
+            f"\n[bold]{_safe(m.file)}[/]  declared {_safe(declared)}, "
+            f"read as {_safe(m.detected_type.value)} ({m.type_confidence:.2f})",
             highlight=False,
         )
         fields = m.document.fields if m.document else {}
@@ -53,7 +60,7 @@ def print_details(report: Report, console: Console) -> None:
                 ft.add_column(col, overflow="fold")
             for name, fv in fields.items():
                 ev = [Evidence(page=fv.page, box=fv.box)] if fv.page is not None else None
-                ft.add_row(escape(name), escape(fv.value), f"{fv.confidence:.2f}", escape(where(ev)))
+                ft.add_row(_safe(name), _safe(fv.value), f"{fv.confidence:.2f}", _safe(where(ev)))
             console.print(ft)
         else:
             console.print("  no fields read", highlight=False)
