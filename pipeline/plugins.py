@@ -81,6 +81,8 @@ class InvoiceRegister(Protocol):
 class OcrProvider(Protocol):
     def recognize(self, image: Any) -> list[Any]: ...
 
+    def read_line(self, image: Any) -> Any: ...
+
 
 def _cached_fact(cache: dict[type, Any], cls: type[F], ctx: Any) -> F:
     inst = cache.get(cls)

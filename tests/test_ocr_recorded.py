@@ -97,6 +97,26 @@ def test_a_miss_names_the_image_and_the_command(tmp_path: Path) -> None:
     assert RERECORD in str(e.value)
 
 
+def test_one_line_reads_are_recorded_apart_from_page_reads(tmp_path: Path) -> None:
+    """``read_line`` (recognition only, the seal ring strips) is replayed from its own entry: the same
+    pixels read as a page and as one line are two different calls."""
+    strip = np.zeros((64, 300, 3), dtype=np.uint8)  # dark top-left: the fake engine reads two lines
+    rec = RecordingOcrEngine(UpsideDownEngine())
+    line = rec.read_line(strip)
+    page = rec.recognize(strip)
+    assert line is not None and line.text == "出院记录入院日期：2024年01月05日"  # joined left to right
+    assert line.polygon == [(0.0, 0.0), (300.0, 0.0), (300.0, 64.0), (0.0, 64.0)]
+    dump_recording(tmp_path / "ocr" / "C.json", rec.name, rec.version, rec.take())
+    replay = RecordedOcrEngine(tmp_path / "ocr")
+    assert len(replay) == 2
+    again = replay.read_line(strip)
+    assert again is not None and (again.text, again.confidence) == (line.text, line.confidence)
+    assert [x.text for x in replay.recognize(strip)] == [x.text for x in page]
+    blank = np.full((64, 300, 3), 255, dtype=np.uint8)
+    with pytest.raises(OcrEngineError, match="one-line"):
+        replay.read_line(blank)
+
+
 def test_no_recordings_folder_fails_clearly(tmp_path: Path) -> None:
     with pytest.raises(OcrEngineError, match="record-ocr"):
         RecordedOcrEngine(tmp_path / "nothing")

@@ -279,3 +279,64 @@ def test_invalid_id_validity_span(tmp_path) -> None:  # type: ignore[no-untyped-
 def test_unreadable_dates_and_other_types_are_left_alone(tmp_path) -> None:  # type: ignore[no-untyped-def]
     assert _expiry(DocType.ID_CARD_BACK, {"valid_until": "2025-13-40"}, date(2026, 1, 1), tmp_path) == {}
     assert _expiry(DocType.MEDICAL_INVOICE, {"issue_date": "2001-01-01"}, date(2026, 1, 1), tmp_path) == {}
+
+
+# --------------------------------------------------------------------------- 监制章 vs the issuer's seal
+
+
+def _real(item_id: str) -> np.ndarray:
+    from samples import realset
+
+    (item,) = [it for it in realset.load() if it.id == item_id]
+    return item.image()
+
+
+def test_printed_supervision_seal_alone_is_doubt_not_a_return(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A real outpatient invoice (samples/real r10) whose only red seal is the form's printed
+    财政票据监制章 (its issuer's stamp is blue): the required seal is not taken as present, and its
+    absence is a warning for an auditor, not a return."""
+    _no_ring(monkeypatch)
+    ctx = _ctx(
+        _real("r10"),
+        [],
+        DocType.MEDICAL_INVOICE,
+        {"payee": "复旦大学附属眼耳鼻喉科医院"},
+        tmp_home=str(tmp_path),
+    )
+    flags = list(official_seals(ctx))
+    assert [(f.code, f.severity) for f in flags] == [("seal.missing", Severity.WARNING)]
+    assert "监制章" in flags[0].message and "监制章" in (flags[0].reason or "")
+    assert [s["kind"] for s in ctx.quality.model_dump()["seals"]] == ["supervision"]
+    assert ctx.quality.model_dump()["seal_unverified"] == "supervision_only"
+
+
+def test_issuer_seal_beside_the_supervision_seal_satisfies_the_invoice(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    _no_ring(monkeypatch)
+    ctx = _ctx(_real("r06"), [], DocType.MEDICAL_INVOICE, tmp_home=str(tmp_path))
+    assert list(official_seals(ctx)) == []
+    assert sorted(s["kind"] for s in ctx.quality.model_dump()["seals"]) == ["seal", "supervision"]
+
+
+def test_seal_kind_by_ring_text_before_place() -> None:
+    from validators.seals import load_rules, seal_kind
+    from validators.support.imaging import Seal
+
+    top_centre = Seal(
+        box=(450, 50, 550, 120), center=(500.0, 85.0), axes=(100, 70), angle=0, ring=1, fill=0.2, redness=80
+    )
+    low = Seal(
+        box=(650, 1200, 750, 1300),
+        center=(700.0, 1250.0),
+        axes=(100, 100),
+        angle=0,
+        ring=1,
+        fill=0.2,
+        redness=80,
+    )
+    rules, shape, inv = load_rules(), (1400, 1000, 3), DocType.MEDICAL_INVOICE
+    assert seal_kind(top_centre, shape, inv, "", None, rules) == "supervision"  # unreadable: its place
+    assert seal_kind(top_centre, shape, inv, "复旦大学附属医院收费专用章", True, rules) == "issuer"
+    assert seal_kind(low, shape, inv, "上海市财政局票据监制章", None, rules) == "supervision"
+    assert seal_kind(low, shape, inv, "", None, rules) == "seal"
+    # the place rule is for bill forms only: a referral's seal at the top centre is a seal
+    assert seal_kind(top_centre, shape, DocType.REFERRAL_SLIP, "", None, rules) == "seal"

@@ -187,3 +187,21 @@ def test_grayscale_copy_detected_even_under_warm_light(page) -> None:  # type: i
     assert imaging.colour_stats(gray).grayscale
     warm = (gray.astype(np.float32) * np.array([1.0, 0.95, 0.85])).astype(np.uint8)
     assert imaging.colour_stats(warm).grayscale
+
+
+def test_seal_strip_at_the_page_edge_is_paper_not_garbage() -> None:
+    """A seal cut by the page edge: the unwarp samples outside the crop. Those samples are paper
+    (white) and the strip's bytes are the same every time (the OCR cache and recordings key on them);
+    warpPolar left them uninitialised before."""
+    r = render_page(1, seals=1)
+    s = imaging.find_seals(r.image)[0]
+    x0, x1 = round(s.box[0]), round(s.box[2])
+    cut = np.ascontiguousarray(
+        r.image[:, : (x0 + x1) // 2 + 10]
+    )  # the right part of the seal is off the page
+    strips = []
+    for _ in range(4):
+        np.full((4000, 4000), 7, np.uint8).sum()  # churn the allocator between runs
+        strips.append(imaging.seal_strip(cut, s, height=48))
+    assert all(np.array_equal(strips[0], t) for t in strips[1:])
+    assert strips[0].min() >= 0 and (strips[0] < 128).mean() < 0.5  # mostly paper, not a black block

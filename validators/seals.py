@@ -1,8 +1,12 @@
 """Red official seals: count and locate them, read their ring text, and flag a missing seal.
 
 * ``quality.seal_count``: seals found on all rendered pages of the material.
-* ``quality.seals``: each seal's page, box, ring text read by OCR (polar unwarp) and whether that
-  text matches the institution the document names (payee / hospital / from_hospital / employer).
+* ``quality.seals``: each seal's page, box, ring text read by OCR (polar unwarp, recognition only),
+  whether that text matches the institution the document names (payee / hospital / from_hospital /
+  employer), and its ``kind``: ``supervision`` for a bill form's printed 财政票据监制章 (ring text
+  监制…, or where the ring cannot be read, the place the form prints it), ``issuer`` for a ring that
+  names the institution, ``seal`` otherwise. A 监制章 alone does not satisfy a required seal: that is
+  ``seal.missing`` as a warning (review), since the issuer's stamp may be in an ink not taken for a seal.
 * ``seal.missing``: the document type must bear a seal (``validators/data/seal_required.yaml``)
   or its text says it must be stamped (加盖公章), and no seal was found. A blocker only when the page
   is good enough to tell and no red seal-like mark is on it at all; a page too poor to tell (glare,
@@ -55,6 +59,14 @@ class Requirement(BaseModel):
     min_seals: int = Field(default=1, ge=1)
 
 
+class SupervisionPlace(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    doc_types: list[str]
+    max_centre_offset: float = Field(gt=0, le=0.5)
+    max_top: float = Field(gt=0, le=1)
+
+
 class SealRules(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -63,6 +75,7 @@ class SealRules(BaseModel):
     marker_holder: str
     institution_fields: list[str]
     read_ring_text: int = Field(default=2, ge=0)
+    supervision_place: SupervisionPlace
 
 
 @lru_cache(maxsize=2)
@@ -82,19 +95,55 @@ def normalise_institution(text: str) -> str:
 
 
 def ring_text(image: np.ndarray, seal: imaging.Seal, engine: Any) -> tuple[str, float]:
-    """The seal's ring text as OCR reads it from the unwarped strip, with its mean confidence."""
+    """The seal's ring text as OCR reads it from the unwarped strip, with its confidence."""
     strip = imaging.seal_strip(image, seal)
     ink = strip[:, :, 0] < 160
     cols = np.nonzero(ink.any(axis=0))[0]
     if len(cols) == 0:
         return "", 0.0
     x0, x1 = max(0, int(cols[0]) - 12), min(strip.shape[1], int(cols[-1]) + 12)
-    lines = engine.recognize(np.ascontiguousarray(strip[:, x0:x1]))
-    lines = sorted(lines, key=lambda ln: ln.box[0])
-    text = "".join(ln.text for ln in lines)
-    chars = sum(len(ln.text) for ln in lines)
-    conf = sum(ln.confidence * len(ln.text) for ln in lines) / chars if chars else 0.0
-    return text, conf
+    # the strip is one line of text: recognition only, no detection pass over it
+    line = engine.read_line(np.ascontiguousarray(strip[:, x0:x1]))
+    return (line.text, line.confidence) if line is not None else ("", 0.0)
+
+
+#: ring text of the finance bureau's / tax bureau's printed seal on a bill form (财政票据监制章,
+#: 全国统一发票监制章): part of the blank form, not the issuer's stamp
+_SUPERVISION = re.compile(r"监制|票据监|发票监|财政局|财政部|税务局")
+
+
+def is_supervision_text(text: str) -> bool:
+    return bool(_SUPERVISION.search(text))
+
+
+def supervision_by_place(seal: imaging.Seal, shape: tuple[int, ...], rules: SupervisionPlace) -> bool:
+    """Where a bill form prints its 监制章: centred across the page, in the form's head (above the
+    table), the seal of the upright page. An issuer's 收费专用章 sits by the payee, lower down."""
+    h, w = shape[:2]
+    cx, cy = seal.center
+    return abs(cx / w - 0.5) <= rules.max_centre_offset and cy / h <= rules.max_top
+
+
+def seal_kind(
+    seal: imaging.Seal,
+    shape: tuple[int, ...],
+    dt: DocType,
+    text: str,
+    matches: bool | None,
+    rules: SealRules,
+) -> str:
+    """``supervision`` (the form's printed 监制章), ``issuer`` (the institution's own stamp: its ring
+    names the institution) or ``seal`` (a seal not told apart). The ring text decides where it can be
+    read; on bill forms whose ring is unreadable, the 监制章's printed place does."""
+    if text and is_supervision_text(text):
+        return "supervision"
+    if matches:
+        return "issuer"
+    if dt.value in rules.supervision_place.doc_types and supervision_by_place(
+        seal, shape, rules.supervision_place
+    ):
+        return "supervision"
+    return "seal"
 
 
 def match_institution(seal_text: str, names: list[str]) -> float:
@@ -191,11 +240,13 @@ def official_seals(ctx: MaterialContext) -> Iterator[Flag]:
     ctx.quality.seal_count = len(found)
 
     doc = ctx.document
+    dt = doc_type(ctx)
     names = [v for f in rules.institution_fields if doc is not None and (v := doc.value(f))]
     described: list[dict[str, Any]] = []
     by_index = {v.index: v for v in views}
     for i, (page, seal) in enumerate(found):
         info: dict[str, Any] = {"page": page, "box": [round(c, 1) for c in seal.box]}
+        text = ""
         if i < rules.read_ring_text:
             try:
                 with timing.stage("seal.ring_text"):
@@ -206,12 +257,14 @@ def official_seals(ctx: MaterialContext) -> Iterator[Flag]:
                     info["matches_institution"] = match_institution(text, names) >= 60
             except Exception as e:  # reading the ring is a bonus: never fail the check for it
                 log.warning("seal ring text not read: %s", type(e).__name__)
+        info["kind"] = seal_kind(
+            seal, by_index[page].image.shape, dt, text, info.get("matches_institution"), rules
+        )
         described.append(info)
     ctx.quality.seals = described
 
-    if found:
+    if any(d["kind"] != "supervision" for d in described):
         return
-    dt = doc_type(ctx)
     req = rules.required.get(dt)
     if req is not None:
         key, holder = f"seal.missing#{dt.value}", req.holder
@@ -221,6 +274,18 @@ def official_seals(ctx: MaterialContext) -> Iterator[Flag]:
         return
     where = [_expected_place(ctx, views, rules.institution_fields)]
     missing = make_flag(key, Severity.BLOCKER, params={"holder": holder, "pages": len(views)}, evidence=where)
+    if found:
+        # only the form's printed 监制章: the issuer's stamp may be there in an ink or a state the
+        # detector does not take for a seal (blue, faint): doubt, for an auditor, never a return
+        ctx.quality.seal_unverified = "supervision_only"
+        page, seal = found[0]
+        yield make_flag(
+            "seal.missing#supervision_only",
+            Severity.WARNING,
+            params={"message": missing.message, "reason": missing.reason, "seals": len(found)},
+            evidence=[Evidence(page=page, box=seal.box)],
+        )
+        return
     # absence of evidence on a poor page, or a red mark not recognised as a seal, is doubt: review
     doubt = _cannot_judge(ctx)
     if doubt:

@@ -32,6 +32,27 @@ class OcrEngine(ABC):
     def recognize(self, image: np.ndarray) -> list[OcrLine]:
         """Read an RGB uint8 image; polygons in that image's pixel coordinates."""
 
+    def read_line(self, image: np.ndarray) -> OcrLine | None:
+        """Read an image known to hold one line of text (a crop, a seal's unwarped ring): recognition
+        only where the engine can skip detection. This default detects and joins what it finds, left
+        to right; the polygon is the whole image."""
+        return join_line(self.recognize(image), image)
+
+
+def join_line(lines: list[OcrLine], image: np.ndarray) -> OcrLine | None:
+    """Lines read on a one-line image as one line (left to right, confidence weighted by length)."""
+    lines = sorted((ln for ln in lines if ln.text), key=lambda ln: ln.box[0])
+    chars = sum(len(ln.text) for ln in lines)
+    if not chars:
+        return None
+    conf = sum(ln.confidence * len(ln.text) for ln in lines) / chars
+    h, w = image.shape[:2]
+    return OcrLine(
+        text="".join(ln.text for ln in lines),
+        polygon=[(0.0, 0.0), (float(w), 0.0), (float(w), float(h)), (0.0, float(h))],
+        confidence=float(conf),
+    )
+
 
 def _rapidocr(settings: Settings, threads: int) -> OcrEngine:
     from pipeline.ocr.rapid import RapidOcrEngine

@@ -55,3 +55,20 @@ class RapidOcrEngine(OcrEngine):
                 )
             )
         return lines
+
+    def read_line(self, image: np.ndarray) -> OcrLine | None:
+        """Recognition only (no detection pass): the image is one line of text, e.g. a seal's ring."""
+        if image.ndim == 2:
+            image = np.stack([image] * 3, axis=-1)
+        h, w = image.shape[:2]
+        if h == 0 or w == 0:
+            return None
+        out: Any = self._ocr.recognize_txt([np.ascontiguousarray(image[:, :, ::-1])])
+        text = str(out.txts[0]).strip() if out.txts else ""
+        if not text:
+            return None
+        return OcrLine(
+            text=text,
+            polygon=[(0.0, 0.0), (float(w), 0.0), (float(w), float(h)), (0.0, float(h))],
+            confidence=float(max(0.0, min(1.0, out.scores[0]))),
+        )

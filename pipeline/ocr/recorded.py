@@ -3,7 +3,8 @@
 The idea of OCRmyPDF's null engine, for tests: ``RecordedOcrEngine`` answers ``recognize(image)``
 from JSON files written by ``RecordingOcrEngine`` (a real engine plus a notebook) during one real run
 (``intake samples record-ocr``). It sits at the engine level, so every call the pipeline makes is
-covered: the upright reading of a downscaled page, the turned retries, and the seal ring strips.
+covered: the upright reading of a downscaled page, the turned retries, and the seal ring strips
+(``read_line``: recognition only, keyed ``line:<hash>``).
 
 A recording file (one per sample case)::
 
@@ -28,6 +29,8 @@ from pipeline.models import OcrLine
 from pipeline.ocr.base import OcrEngine, OcrEngineError
 
 RERECORD = "intake samples record-ocr samples/cases --out samples/ocr"
+#: recordings of ``read_line`` (recognition only) are keyed apart from ``recognize`` of the same image
+LINE_PREFIX = "line:"
 
 
 def default_recordings() -> Path:
@@ -100,6 +103,16 @@ class RecordedOcrEngine(OcrEngine):
             )
         return [_line_from_json(x) for x in lines]
 
+    def read_line(self, image: np.ndarray) -> OcrLine | None:
+        key = LINE_PREFIX + image_key(image)
+        if key not in self._calls:
+            raise OcrEngineError(
+                f"no recorded one-line OCR for image {key} (shape {tuple(image.shape)}) in {self.folder}: "
+                f"the pixels given to OCR changed since the recording; record again with: {RERECORD}"
+            )
+        lines = self._calls[key]
+        return _line_from_json(lines[0]) if lines else None
+
 
 class RecordingOcrEngine(OcrEngine):
     """A real engine that also notes what it read for each image; :meth:`take` hands the notes over."""
@@ -117,6 +130,13 @@ class RecordingOcrEngine(OcrEngine):
         with self._lock:
             self._calls[image_key(image)] = entry
         return lines
+
+    def read_line(self, image: np.ndarray) -> OcrLine | None:
+        line = self.real.read_line(image)
+        entry = {"shape": list(image.shape), "lines": [_line_to_json(line)] if line else []}
+        with self._lock:
+            self._calls[LINE_PREFIX + image_key(image)] = entry
+        return line
 
     def take(self) -> dict[str, dict[str, Any]]:
         """The calls noted since the last ``take`` (and forget them)."""

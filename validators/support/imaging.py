@@ -810,8 +810,17 @@ def seal_strip(image: np.ndarray, seal: Seal, height: int = 48) -> np.ndarray:
     cy = (seal.center[1] - y0) * d / max(bh, 1)
     radius = d / 2
     n_ang = max(360, int(2 * math.pi * radius))
+    # Paper (white) around the crop, so that no sample of the unwarp falls outside its source: warpPolar
+    # leaves such outliers uninitialised (different pixels run to run) and WARP_FILL_OUTLIERS makes
+    # them black, i.e. ink. Same strip, deterministic bytes (the OCR cache and recordings key on them).
+    pad_w = math.ceil(radius) + 2
+    ink_img = cv2.copyMakeBorder(ink_img, pad_w, pad_w, pad_w, pad_w, cv2.BORDER_CONSTANT, value=255)
     polar = cv2.warpPolar(
-        ink_img, (int(radius), n_ang), (cx, cy), radius, cv2.WARP_POLAR_LINEAR + cv2.INTER_LINEAR
+        ink_img,
+        (int(radius), n_ang),
+        (cx + pad_w, cy + pad_w),
+        radius,
+        cv2.WARP_POLAR_LINEAR + cv2.INTER_LINEAR + cv2.WARP_FILL_OUTLIERS,
     )  # rows: angle (clockwise from +x), cols: radius
     band = polar[:, int(radius * 0.5) : int(radius * 0.97)]
     band = np.roll(band, -n_ang // 4, axis=0)  # start at the bottom (90 degrees)
