@@ -129,6 +129,8 @@ class Settings(BaseSettings):
     api_keep_uploads: bool = True  # keep a submission's files (owner-only) after its report
     api_executor: Literal["local", "prefect"] = "local"  # prefect: the process-case flow runs submissions
     api_prefect_deployment: str | None = None  # e.g. process-case/on-demand; unset: the flow in-process
+    # a deployment's flow run that no worker starts within this is cancelled, its submission failed
+    api_prefect_start_timeout: float = 300.0
 
     # review desk (served under /desk by intake serve)
     desk_secret: str | None = None  # signs the session cookie; default: a random key in home/desk_secret

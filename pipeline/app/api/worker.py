@@ -39,6 +39,7 @@ from typing import Any
 
 from pipeline import __version__
 from pipeline.app.api.callbacks import CallbackPolicy, CallbackRefused, delivery_client
+from pipeline.app.api.executors import ExecutorError
 from pipeline.config import Settings
 from pipeline.models import CaseError
 from pipeline.safety import applicant_view
@@ -193,6 +194,9 @@ class SubmissionWorker:
             else:
                 report = self.runner.run(folder).to_json()
         except CaseError as e:
+            error = str(e)
+        except ExecutorError as e:  # e.g. the Prefect deployment does not exist
+            log.warning("submission %s failed: %s", sub.id, e)
             error = str(e)
         except Exception as e:
             log.error("submission %s failed: %s", sub.id, type(e).__name__, exc_info=e)
