@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import socket
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -177,20 +178,25 @@ def test_cli_refuses_a_private_callback_unless_allow_listed(
 
 
 # ---------------------------------------------------------------------- at delivery
-@pytest.mark.parametrize("name", list(PRIVATE))
-def test_every_private_class_is_refused_at_delivery_before_connecting(name: str) -> None:
+@pytest.fixture(scope="module")
+def loopback_receiver() -> Iterator[Receiver]:
     recv = Receiver()
-    port = recv.server.server_address[1]
+    yield recv
+    recv.close()
+
+
+@pytest.mark.parametrize("name", list(PRIVATE))
+def test_every_private_class_is_refused_at_delivery_before_connecting(
+    name: str, loopback_receiver: Receiver
+) -> None:
+    port = loopback_receiver.server.server_address[1]
     url = PRIVATE[name].replace(":8080", f":{port}")  # the loopback ones would reach the receiver
-    try:
-        with (
-            delivery_client(CallbackPolicy.parse(""), timeout=2) as http,
-            pytest.raises(CallbackRefused, match="non-public address"),
-        ):
-            http.post(url, content=b"{}")
-        assert recv.got == []
-    finally:
-        recv.close()
+    with (
+        delivery_client(CallbackPolicy.parse(""), timeout=2) as http,
+        pytest.raises(CallbackRefused, match="non-public address"),
+    ):
+        http.post(url, content=b"{}")
+    assert loopback_receiver.got == []
 
 
 def test_delivery_connects_to_the_address_it_checked() -> None:
