@@ -122,10 +122,15 @@ class Settings(BaseSettings):
     api_callback_attempts: int = 6  # deliveries tried this often before being marked failed
     api_callback_backoff: float = 5.0  # seconds before the 1st retry; doubles each time
     api_callback_timeout: float = 10.0
+    # callbacks go to public hosts only; this comma list (host names, *.domain patterns, addresses or
+    # CIDR blocks) allows internal ones, e.g. "hooks.corp,*.portal.internal,10.20.0.0/16"
+    api_callback_allow: str = ""
     api_public_docs: bool = False  # /docs and /openapi.json without a key
     api_keep_uploads: bool = True  # keep a submission's files (owner-only) after its report
     api_executor: Literal["local", "prefect"] = "local"  # prefect: the process-case flow runs submissions
     api_prefect_deployment: str | None = None  # e.g. process-case/on-demand; unset: the flow in-process
+    # a deployment's flow run that no worker starts within this is cancelled, its submission failed
+    api_prefect_start_timeout: float = 300.0
 
     # review desk (served under /desk by intake serve)
     desk_secret: str | None = None  # signs the session cookie; default: a random key in home/desk_secret

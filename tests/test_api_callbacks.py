@@ -1,4 +1,5 @@
-"""Callbacks to a real HTTP receiver on 127.0.0.1: signed, retried with backoff, then marked failed."""
+"""Callbacks to a real HTTP receiver on 127.0.0.1 (allow-listed: INTAKE_API_CALLBACK_ALLOW, since
+loopback is refused by default): signed, retried with backoff, then marked failed."""
 
 from __future__ import annotations
 
@@ -17,10 +18,13 @@ pytest.importorskip("fastapi")
 from pipeline.app.api.worker import sign, verify_signature
 from tests.api_support import api_client, bearer, case_bytes
 
+LOOPBACK = "127.0.0.0/8"  # the receivers below listen on 127.0.0.1
+
 
 class Receiver:
-    def __init__(self, status: int = 200) -> None:
+    def __init__(self, status: int = 200, headers: dict[str, str] | None = None) -> None:
         self.status = status
+        self.headers = headers or {}
         self.got: list[tuple[dict[str, str], bytes, float]] = []
         outer = self
 
@@ -30,6 +34,8 @@ class Receiver:
                 body = self.rfile.read(n)
                 outer.got.append(({k.lower(): v for k, v in self.headers.items()}, body, time.monotonic()))
                 self.send_response(outer.status)
+                for k, v in outer.headers.items():
+                    self.send_header(k, v)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
@@ -74,7 +80,7 @@ def test_signature_helpers() -> None:
 
 
 def test_client_callback_is_signed_and_logged(tmp_path: Path, receiver: Receiver) -> None:
-    with api_client(tmp_path / "h") as (c, store, _):
+    with api_client(tmp_path / "h", api_callback_allow=LOOPBACK) as (c, store, _):
         _, key, secret = store.add_client("portal", callback_url=receiver.url)
         r = c.post(
             "/v1/submissions",
@@ -109,7 +115,9 @@ def test_per_submission_callback_overrides_and_failing_receiver_is_retried_then_
 ) -> None:
     bad = Receiver(status=500)
     try:
-        with api_client(tmp_path / "h", api_callback_attempts=3, api_callback_backoff=0.2) as (c, store, _):
+        with api_client(
+            tmp_path / "h", api_callback_attempts=3, api_callback_backoff=0.2, api_callback_allow=LOOPBACK
+        ) as (c, store, _):
             _, key, secret = store.add_client("portal", callback_url="http://127.0.0.1:9/never")
             r = c.post(
                 "/v1/submissions",
@@ -138,7 +146,7 @@ def test_per_submission_callback_overrides_and_failing_receiver_is_retried_then_
 
 
 def test_unreachable_receiver_is_marked_failed(tmp_path: Path) -> None:
-    with api_client(tmp_path / "h", api_callback_attempts=2) as (c, store, _):
+    with api_client(tmp_path / "h", api_callback_attempts=2, api_callback_allow=LOOPBACK) as (c, store, _):
         _, key, _ = store.add_client("portal", callback_url="http://127.0.0.1:9/closed")
         r = c.post(
             "/v1/submissions",

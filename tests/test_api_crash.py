@@ -47,6 +47,7 @@ def _start(home: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
         "INTAKE_WORKERS": "1",
         "INTAKE_API_LEASE_SECONDS": "2",
         "INTAKE_API_CALLBACK_BACKOFF": "0.2",
+        "INTAKE_API_CALLBACK_ALLOW": "127.0.0.1",  # the receiver; loopback is refused by default
     }
     cmd = [sys.executable, "-c", "from pipeline.app.cli import app; app()", "serve", "--port", str(port)]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=log.open("ab"))

@@ -32,6 +32,7 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pipeline import __version__
+from pipeline.app.api.callbacks import CallbackPolicy, CallbackRefused
 from pipeline.app.api.errors import ApiProblem, install_handlers, problem_responses
 from pipeline.app.api.middleware import ApiMiddleware, RequestIdFilter
 from pipeline.app.api.schemas import (
@@ -79,7 +80,10 @@ _MULTIPART_SCHEMA = {
             "items": {"type": "string", "format": "binary"},
             "description": "the materials, one file part each (field name `files`)",
         },
-        "callback_url": {"type": "string", "description": "http(s) URL to notify when done"},
+        "callback_url": {
+            "type": "string",
+            "description": "http(s) URL to notify when done (a public host, or one the operator allows)",
+        },
     },
 }
 
@@ -90,12 +94,15 @@ def _private_dir(path: Path) -> Path:
     return path
 
 
-def _check_callback(url: str | None) -> str | None:
+def _check_callback(policy: CallbackPolicy, url: str | None) -> str | None:
+    """The submission's callback URL, if the policy lets it through (422 ``invalid-callback`` if not);
+    resolves the host name, so it runs in a worker thread."""
     if url is None or url == "":
         return None
-    if len(url) > 2000 or not (url.startswith("http://") or url.startswith("https://")) or " " in url:
-        raise ApiProblem(422, "invalid-callback", "callback_url must be an http:// or https:// URL")
-    return url
+    try:
+        return policy.check_registration(url)
+    except CallbackRefused as e:
+        raise ApiProblem(422, "invalid-callback", f"callback_url {e}") from None
 
 
 def _safe_name(name: str | None) -> str:
@@ -111,6 +118,7 @@ class Api:
     def __init__(self, settings: Settings, runner_factory: Callable[[], Any]) -> None:
         self.settings = settings
         self.runner_factory = runner_factory
+        self.callback_policy = CallbackPolicy.parse(settings.api_callback_allow)  # ConfigError at start
         self.store: CaseStore | None = None
         self.worker: SubmissionWorker | None = None
         self.waiters = Waiters()
@@ -127,7 +135,12 @@ class Api:
             shutil.rmtree(stale, ignore_errors=True)
         self.store = open_cases(self.settings)
         self.worker = SubmissionWorker(
-            self.settings, self.store, self.runner_factory, self.submissions, self.waiters
+            self.settings,
+            self.store,
+            self.runner_factory,
+            self.submissions,
+            self.waiters,
+            callback_policy=self.callback_policy,
         )
         self.worker.start()
 
@@ -488,7 +501,9 @@ def create_app(
                 if len(files) > settings.api_max_files:
                     raise ApiProblem(413, "too-many-files", f"at most {settings.api_max_files} files")
                 cb_raw = form.get("callback_url")
-                callback = _check_callback(cb_raw if isinstance(cb_raw, str) else None)
+                callback = await run_in_threadpool(
+                    _check_callback, api.callback_policy, cb_raw if isinstance(cb_raw, str) else None
+                )
                 uploads = [f for f in files if isinstance(f, UploadFile)]
                 await run_in_threadpool(_stage_multipart, staging, case_bytes, uploads)
                 location = None
@@ -507,7 +522,7 @@ def create_app(
                         title="Invalid request",
                         errors=items,
                     ) from None
-                callback = _check_callback(ref.callback_url)
+                callback = await run_in_threadpool(_check_callback, api.callback_policy, ref.callback_url)
                 location = await run_in_threadpool(_stage_storage, staging, ref.storage_key)
             else:
                 raise ApiProblem(

@@ -5,7 +5,12 @@ With Prefect, the submission's case goes to the configured storage (uploads unde
 ``api/<date>/<submission id>/``; a storage-referenced case stays where it is), then
 
 * with ``INTAKE_API_PREFECT_DEPLOYMENT`` (e.g. ``process-case/on-demand``, served by ``intake
-  serve-flows``): a flow run of that deployment, on the deployment's workers, awaited;
+  serve-flows``): a flow run of that deployment, on the deployment's workers, awaited. The flow run
+  carries the idempotency key ``intake-api:<submission id>``, so a submission resumed after a crash of
+  the API server waits for the flow run it had started instead of starting a second one. A flow run no
+  worker has started within ``INTAKE_API_PREFECT_START_TIMEOUT`` seconds is cancelled (a worker that
+  comes back later does not run it) and the submission fails, as it does at once when the deployment
+  does not exist;
 * without it: the ``process-case`` flow called in this process (a flow run on the configured Prefect
   API, with the flow's retries and timeout);
 
@@ -16,12 +21,21 @@ case a second time when the flow had already finished it.
 
 from __future__ import annotations
 
+import logging
+import time
 from pathlib import Path
 from typing import Any
 
 from pipeline.config import Settings
 from pipeline.models import CaseError
 from pipeline.stores.cases import Submission
+
+log = logging.getLogger("intake.api.worker")
+POLL_SECONDS = 1.0
+
+
+class ExecutorError(RuntimeError):
+    """The executor could not get the submission run; the message is one line, fit for the client."""
 
 
 class PrefectExecutor:
@@ -42,13 +56,7 @@ class PrefectExecutor:
         if not sub.location.startswith("storage:"):
             self.storage.put_case(key, folder)
         if self.deployment:
-            from prefect.deployments import run_deployment
-
-            flow_run = run_deployment(self.deployment, parameters={"key": key}, timeout=None)
-            state = getattr(flow_run, "state", None)
-            if state is None or not state.is_completed():
-                kind = getattr(getattr(state, "type", None), "value", "unknown")
-                raise RuntimeError(f"flow run ended {kind}")
+            self.run_on_deployment(sub, key)
         else:
             from flows.core import use_storage
             from flows.intake_flows import process_case
@@ -62,6 +70,52 @@ class PrefectExecutor:
         if report is None or state_doc.get("status") not in ("done", "degraded"):
             raise RuntimeError(f"no report after the flow (state {state_doc.get('status')})")
         return report
+
+    def run_on_deployment(self, sub: Submission, key: str) -> None:
+        """A flow run of the deployment for this submission (the one already started for it, if any),
+        awaited until it ends; :class:`ExecutorError` unless it completed."""
+        from prefect.client.orchestration import get_client
+        from prefect.exceptions import ObjectNotFound
+        from prefect.states import Cancelled, Scheduled
+
+        name = self.deployment
+        assert name
+        limit = self.settings.api_prefect_start_timeout
+        with get_client(sync_client=True) as client:
+            try:
+                deployment = client.read_deployment_by_name(name)
+            except ObjectNotFound:
+                raise ExecutorError(
+                    f"no Prefect deployment {name} (INTAKE_API_PREFECT_DEPLOYMENT); "
+                    "is `intake serve-flows` or `intake flows deploy` running on this Prefect server?"
+                ) from None
+            flow_run = client.create_flow_run_from_deployment(
+                deployment.id,
+                parameters={"key": key},
+                state=Scheduled(),
+                idempotency_key=f"intake-api:{sub.id}",  # a resumed submission gets its earlier run
+            )
+            t0 = time.monotonic()
+            while True:
+                state = flow_run.state
+                if state is not None and state.is_final():
+                    break
+                if (state is None or state.is_scheduled()) and time.monotonic() - t0 > limit:
+                    result: Any = client.set_flow_run_state(
+                        flow_run.id,
+                        Cancelled(message=f"no worker started it within {limit:g} s"),
+                        force=False,
+                    )
+                    if getattr(result.status, "value", "") == "ACCEPT":
+                        log.warning("submission %s: flow run %s not started; cancelled", sub.id, flow_run.id)
+                        raise ExecutorError(
+                            f"no worker started the flow run of the Prefect deployment {name} "
+                            f"within {limit:g} s (INTAKE_API_PREFECT_START_TIMEOUT)"
+                        )
+                time.sleep(POLL_SECONDS)
+                flow_run = client.read_flow_run(flow_run.id)
+        if not state.is_completed():
+            raise ExecutorError(f"the flow run of the Prefect deployment {name} ended {state.name}")
 
     def close(self) -> None:
         pass

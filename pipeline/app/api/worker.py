@@ -15,7 +15,9 @@ delivery thread POSTs the event, signed with the client's secret::
 
 and retries with exponential backoff (``api_callback_backoff`` × 2ⁿ) up to ``api_callback_attempts``
 times, then marks the delivery failed. Delivery is at least once: receivers dedupe on
-``X-Intake-Delivery``.
+``X-Intake-Delivery``. Deliveries go through :func:`~pipeline.app.api.callbacks.delivery_client`: public
+hosts only unless ``INTAKE_API_CALLBACK_ALLOW`` allows them, checked after DNS on the address connected
+to, no redirects; a refused delivery is marked failed at once.
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import __version__
+from pipeline.app.api.callbacks import CallbackPolicy, CallbackRefused, delivery_client
+from pipeline.app.api.executors import ExecutorError
 from pipeline.config import Settings
 from pipeline.models import CaseError
 from pipeline.safety import applicant_view
@@ -103,8 +107,10 @@ class SubmissionWorker:
         runner_factory: Callable[[], Any],
         submissions_dir: Path,
         waiters: Waiters | None = None,
+        callback_policy: CallbackPolicy | None = None,
     ) -> None:
         self.settings = settings
+        self.callback_policy = callback_policy or CallbackPolicy.parse(settings.api_callback_allow)
         self.store = store
         self.runner_factory = runner_factory
         self.submissions_dir = submissions_dir
@@ -189,6 +195,9 @@ class SubmissionWorker:
                 report = self.runner.run(folder).to_json()
         except CaseError as e:
             error = str(e)
+        except ExecutorError as e:  # e.g. the Prefect deployment does not exist
+            log.warning("submission %s failed: %s", sub.id, e)
+            error = str(e)
         except Exception as e:
             log.error("submission %s failed: %s", sub.id, type(e).__name__, exc_info=e)
             error = f"internal error ({type(e).__name__})"
@@ -232,9 +241,7 @@ class SubmissionWorker:
 
     # ------------------------------------------------------------------ callbacks
     def _delivery_loop(self) -> None:
-        import httpx
-
-        with httpx.Client(timeout=self.settings.api_callback_timeout, follow_redirects=False) as http:
+        with delivery_client(self.callback_policy, self.settings.api_callback_timeout) as http:
             while not self._stop.is_set():
                 try:
                     due = self.store.due_deliveries()
@@ -271,7 +278,9 @@ class SubmissionWorker:
         code: int | None = None
         err: str | None = None
         ok = False
+        final = False  # a refusal by the callback policy is not retried
         try:
+            self.callback_policy.check_syntax(d.url)  # a URL recorded before the checks existed
             body = self.event_body(d)
             ts = str(int(time.time()))
             headers = {
@@ -288,11 +297,16 @@ class SubmissionWorker:
             ok = 200 <= r.status_code < 300
             if not ok:
                 err = f"HTTP {r.status_code}"
+                if r.is_redirect:
+                    err += " (a redirect: not followed)"
+        except CallbackRefused as e:
+            err = f"refused: callback URL {e}; not retried"
+            final = True
         except Exception as e:
             err = type(e).__name__
         attempts = d.attempts + 1
         nxt = None
-        if not ok and attempts < self.settings.api_callback_attempts:
+        if not ok and not final and attempts < self.settings.api_callback_attempts:
             nxt = utcnow() + timedelta(seconds=self.settings.api_callback_backoff * (2 ** (attempts - 1)))
         try:
             self.store.record_attempt(d.id, ok=ok, status_code=code, error=err, next_attempt_at=nxt)

@@ -1,7 +1,8 @@
 """``intake clients …``: API clients of the portal API (keys stored hashed in the case store).
 
 * ``intake clients add NAME [--scope submit --scope read] [--callback-url URL] [--json]``: prints the
-  new client's id, its API key and its callback signing secret, once; only the key's hash is kept.
+  new client's id, its API key and its callback signing secret, once; only the key's hash is kept. The
+  callback URL must point to a public host unless ``INTAKE_API_CALLBACK_ALLOW`` allows it.
 * ``intake clients revoke CLIENT_ID``: the key stops working at once.
 * ``intake clients list [--json]``: id, name, key prefix, scopes, callback URL, created, revoked.
 
@@ -53,9 +54,15 @@ def add(
     as_json: JsonOption = False,
 ) -> None:
     """Create a client; prints its API key and callback secret once (store them now)."""
-    if callback_url is not None and not callback_url.startswith(("http://", "https://")):
-        err.print("error: --callback-url must be an http:// or https:// URL", highlight=False)
-        raise typer.Exit(2)
+    if callback_url is not None:
+        from pipeline.app.api.callbacks import CallbackPolicy, CallbackRefused
+
+        policy = CallbackPolicy.parse(get_settings().api_callback_allow)  # a bad entry: exit 3
+        try:
+            policy.check_registration(callback_url)
+        except CallbackRefused as e:
+            err.print(f"error: --callback-url {e}", highlight=False, markup=False, soft_wrap=True)
+            raise typer.Exit(2) from None
     try:
         client, key, secret = _store(db).add_client(name, scope or ["submit", "read"], callback_url)
     except ValueError as e:
