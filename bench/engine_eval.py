@@ -25,7 +25,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pipeline.evaluate import Metrics, Ratio, evaluate, rescore
+from samples.evaluate import Metrics, Ratio, evaluate, rescore
 
 CASES = Path(__file__).resolve().parents[1] / "samples" / "cases"
 

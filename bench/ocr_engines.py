@@ -193,9 +193,7 @@ def score_raw(
 ) -> tuple[int, int]:
     from extractors.reader import read_document
     from pipeline.models import DocType, OcrLine, PageText
-    from pipeline.plugins import load_plugins
 
-    load_plugins()
     hit = total = 0
     for item, (lines, w, h, _) in zip(items, results, strict=True):
         page = PageText(

@@ -34,7 +34,7 @@ def profile(
     root: Path, settings: Settings, match: str | None = None, limit: int | None = None
 ) -> tuple[list[dict[str, Any]], float]:
     cases = [c for c in find_cases(root) if not match or match in c.name][: limit or None]
-    from pipeline.evaluate import default_enrollment
+    from samples.evaluate import default_enrollment
 
     rows: list[dict[str, Any]] = []
     with CaseRunner(settings, enrollment=default_enrollment(root)) as runner:
