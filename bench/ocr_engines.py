@@ -232,14 +232,21 @@ def cut_down_cases(items: list[Item], dest: Path) -> list[Path]:
 def run_pipe(
     name: str, items: list[Item], cases: list[Path], workers: int, threads: int, home: Path, score: bool
 ) -> Measure:
-    from pipeline.runner import CaseRunner
-
     settings = _engine_settings(name, threads, home).model_copy(
         update={"workers": workers, "ocr_cache": True}
     )
     truth = {(i.case, i.file): i for i in items}
     hit = total = 0
-    with CaseRunner(settings, enrollment=str(ROOT / "samples" / "enrollment.csv")) as runner:
+    enrollment = str(ROOT / "samples" / "enrollment.csv")
+    try:  # this tree: the composition root builds the runner
+        from pipeline.app.wiring import build_runner
+
+        runner = build_runner(settings, enrollment=enrollment)
+    except ImportError:  # a --baseline tree from before the composition root
+        from pipeline.runner import CaseRunner
+
+        runner = CaseRunner(settings, enrollment=enrollment)  # type: ignore[call-arg]
+    with runner:
         t0 = time.perf_counter()
         reports = [(d, r) for d, r in runner.run_many(cases)]
         seconds = time.perf_counter() - t0

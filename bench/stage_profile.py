@@ -24,8 +24,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from pipeline.app.wiring import build_runner
 from pipeline.config import Settings
-from pipeline.runner import CaseRunner, find_cases
+from pipeline.runner import find_cases
 
 MAIN = ("ingest", "ocr", "ocr.recognize", "ocr.orientation_retries", "read_document")
 
@@ -37,7 +38,7 @@ def profile(
     from samples.evaluate import default_enrollment
 
     rows: list[dict[str, Any]] = []
-    with CaseRunner(settings, enrollment=default_enrollment(root)) as runner:
+    with build_runner(settings, enrollment=default_enrollment(root)) as runner:
         t0 = time.perf_counter()
         for d, rep in runner.run_many(cases):
             if isinstance(rep, Exception):
