@@ -59,6 +59,11 @@ class Settings(BaseSettings):
     # header announces more than max_decode_bytes of pixels is refused (JPEGs are decoded smaller)
     max_page_pixels: int = 24_000_000
     max_decode_bytes: int = 320 * 1024 * 1024
+    # page pixels (issue 18): a material with more pages than this writes its pages' pixels to an
+    # owner-only temporary folder and reads them back on demand, holding at most this many (0: every
+    # material spills, holding one page); max_spill_bytes bounds what one material may write there
+    pixel_cache_pages: int = Field(default=2, ge=0)
+    max_spill_bytes: int = 2 * 1024 * 1024 * 1024
     # PDFs: streams inflated and counted before parsing; parse + render in a child process with a
     # memory and a time limit
     pdf_max_stream_bytes: int = 16 * 1024 * 1024

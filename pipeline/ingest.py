@@ -11,17 +11,19 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import shutil
 import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from PIL import Image, ImageFile, ImageOps
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from pipeline.config import Settings
 from pipeline.ingest_limits import LimitExceeded, decoded_bytes, prescan_pdf, run_bounded
 from pipeline.models import OcrLine, Page
+from pipeline.pixels import PagePixels, make_spill_dir, write_page
 from pipeline.safety import Refused, jpeg_incomplete, read_inside
 
 log = logging.getLogger(__name__)
@@ -39,6 +41,24 @@ class IngestResult(BaseModel):
     pages: list[Page] = Field(default_factory=list)
     error: str | None = None
     notes: list[str] = Field(default_factory=list)
+    _pixels: PagePixels | None = PrivateAttr(default=None)
+
+    @property
+    def pixels(self) -> PagePixels | None:
+        """Where the pages' pixels are read back from when the material is too long to hold them
+        (None when every page holds its own)."""
+        return self._pixels
+
+    def close(self) -> None:
+        """Remove the spilled pages (the pages have no pixels afterwards). Idempotent."""
+        if self._pixels is not None:
+            self._pixels.close()
+
+    def __enter__(self) -> IngestResult:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def sniff(head: bytes) -> str | None:
@@ -106,12 +126,20 @@ def to_rgb(im: Image.Image) -> Image.Image:
     return im.convert("RGB") if mode != "RGB" else im
 
 
+def spills(n_pages: int, settings: Settings) -> bool:
+    """Whether a material of ``n_pages`` pages keeps its pixels on disk rather than in memory."""
+    return n_pages > settings.pixel_cache_pages
+
+
 def _image_pages(data: bytes, kind: str, settings: Settings, result: IngestResult) -> list[Page]:
     pages: list[Page] = []
     with Image.open(io.BytesIO(data), formats=[IMAGE_KINDS[kind]]) as im:
         n = getattr(im, "n_frames", 1) if kind == "tiff" else 1
         if n > settings.max_pages:
             raise ValueError(f"{n} pages, more than the limit of {settings.max_pages}")
+        store = PagePixels.create(settings.pixel_cache_pages) if spills(n, settings) else None
+        result._pixels = store
+        spilled = 0
         for i in range(n):
             if n > 1:
                 im.seek(i)
@@ -125,17 +153,22 @@ def _image_pages(data: bytes, kind: str, settings: Settings, result: IngestResul
             rgb = _fit(to_rgb(frame if frame is not None else im), settings.max_page_pixels)
             del frame
             arr = np.asarray(rgb, dtype=np.uint8)
+            del rgb
             dpi = im.info.get("dpi")
-            pages.append(
-                Page(
-                    index=i,
-                    width=arr.shape[1],
-                    height=arr.shape[0],
-                    source="image",
-                    image=arr,
-                    dpi=float(dpi[0]) if isinstance(dpi, tuple) and dpi and dpi[0] else None,
-                )
+            page = Page(
+                index=i,
+                width=arr.shape[1],
+                height=arr.shape[0],
+                source="image",
+                image=arr,
+                dpi=float(dpi[0]) if isinstance(dpi, tuple) and dpi and dpi[0] else None,
             )
+            if store is not None:
+                spilled = _count_spill(spilled, arr, settings)
+                store.put(i, arr)
+                page.attach(store)
+            del arr
+            pages.append(page)
     if not pages:
         raise ValueError("the image has no frames")
     return pages
@@ -166,6 +199,16 @@ def _fit(im: Image.Image, max_pixels: int) -> Image.Image:
     return im.resize((max(1, int(w * f)), max(1, int(h * f))), Image.Resampling.BOX)
 
 
+def _count_spill(total: int, arr: np.ndarray, settings: Settings) -> int:
+    """Bytes of pixels written for one material so far; refused past ``max_spill_bytes``."""
+    total += arr.nbytes
+    if total > settings.max_spill_bytes:
+        raise LimitExceeded(
+            f"the pages' pixels need more than {settings.max_spill_bytes / 2**20:,.0f} MB in all"
+        )
+    return total
+
+
 def _pdf_text_lines(page: Any, scale: float) -> list[OcrLine]:
     lines: list[OcrLine] = []
     for tl in page.extract_text_lines(layout=False, strip=True, return_chars=False):
@@ -179,9 +222,11 @@ def _pdf_text_lines(page: Any, scale: float) -> list[OcrLine]:
     return lines
 
 
-def _pdf_pages(data: bytes, settings: Settings) -> list[Page]:
+def _pdf_pages(data: bytes, settings: Settings, result: IngestResult) -> list[Page]:
     """Pages of a PDF, bounded: streams checked before parsing, then parsed in a child process
-    with a memory and a time limit (``pipeline.ingest_limits``)."""
+    with a memory and a time limit (``pipeline.ingest_limits``). The pages of a PDF longer than the
+    pixel cache are written to an owner-only folder one by one as they are rendered (the child
+    never holds more than one page) and read back on demand (``pipeline.pixels``)."""
     reason = prescan_pdf(
         data,
         max_stream=settings.pdf_max_stream_bytes,
@@ -191,14 +236,31 @@ def _pdf_pages(data: bytes, settings: Settings) -> list[Page]:
     )
     if reason:
         raise LimitExceeded(reason)
-    if not settings.pdf_isolate:
-        return _pdf_pages_here(data, settings)
-    return run_bounded(
-        _pdf_pages_here, (data, settings), timeout=settings.pdf_timeout, memory_mb=settings.pdf_max_memory_mb
-    )
+    spill = make_spill_dir()
+    try:
+        if not settings.pdf_isolate:
+            pages, spilled = _pdf_pages_here(data, settings, spill)
+        else:
+            pages, spilled = run_bounded(
+                _pdf_pages_here,
+                (data, settings, spill),
+                timeout=settings.pdf_timeout,
+                memory_mb=settings.pdf_max_memory_mb,
+            )
+    except BaseException:
+        shutil.rmtree(spill, ignore_errors=True)
+        raise
+    if not spilled:
+        shutil.rmtree(spill, ignore_errors=True)
+        return pages
+    store = result._pixels = PagePixels(spill, settings.pixel_cache_pages)
+    for page in pages:
+        page.attach(store)
+    return pages
 
 
-def _pdf_pages_here(data: bytes, settings: Settings) -> list[Page]:
+def _pdf_pages_here(data: bytes, settings: Settings, spill: Path) -> tuple[list[Page], bool]:
+    """The pages, and whether their pixels were written to ``spill`` rather than kept."""
     import pdfplumber
     import pypdfium2 as pdfium
 
@@ -220,6 +282,8 @@ def _pdf_pages_here(data: bytes, settings: Settings) -> list[Page]:
             doc = pdfium.PdfDocument(data)
         except Exception as e:
             raise ValueError(_pdf_reason(e)) from None
+        to_disk = spills(n, settings)
+        spilled = 0
         try:
             for i, pl_page in enumerate(pdf.pages):
                 w_pt, h_pt = float(pl_page.width), float(pl_page.height)
@@ -232,24 +296,37 @@ def _pdf_pages_here(data: bytes, settings: Settings) -> list[Page]:
                 except Exception as e:
                     log.info("text layer of page %d unreadable: %s", i, e)
                     text_lines = []
+                finally:
+                    pl_page.close()  # pdfplumber's per-page caches (chars, layout) go with the page
                 chars = sum(len(t.text.replace(" ", "")) for t in text_lines)
-                bitmap = doc[i].render(scale=scale)
-                arr = np.asarray(bitmap.to_pil().convert("RGB"), dtype=np.uint8)
+                pdf_page = doc[i]
+                try:
+                    bitmap = pdf_page.render(scale=scale)
+                    try:
+                        arr = np.asarray(bitmap.to_pil().convert("RGB"), dtype=np.uint8)
+                    finally:
+                        bitmap.close()
+                finally:
+                    pdf_page.close()
                 has_text = chars >= settings.min_text_chars
+                if to_disk:
+                    spilled = _count_spill(spilled, arr, settings)
+                    write_page(spill, i, arr)
                 pages.append(
                     Page(
                         index=i,
                         width=arr.shape[1],
                         height=arr.shape[0],
                         source="pdf_text" if has_text else "pdf_scan",
-                        image=arr,
+                        image=None if to_disk else arr,
                         text_lines=text_lines if has_text else None,
                         dpi=scale * 72.0,
                     )
                 )
+                del arr
         finally:
             doc.close()
-    return pages
+    return pages, to_disk
 
 
 def _pdf_reason(e: BaseException) -> str:
@@ -308,7 +385,7 @@ def ingest(path: Path, settings: Settings, case_dir: Path | None = None) -> Inge
             return result
     try:
         if kind == "pdf":
-            result.pages = _pdf_pages(data, settings)
+            result.pages = _pdf_pages(data, settings, result)
         else:
             set_pixel_limits(settings)
             result.pages = _image_pages(data, kind, settings, result)
@@ -330,4 +407,5 @@ def ingest(path: Path, settings: Settings, case_dir: Path | None = None) -> Inge
         result.error = f"the file cannot be decoded ({type(e).__name__})"
     if result.error:
         result.pages = []
+        result.close()
     return result

@@ -14,7 +14,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from pipeline.codes import FLAG_CATEGORIES, Decision, DocType, ServiceCode, Severity
 from pipeline.errors import CaseError
@@ -159,7 +167,11 @@ class OcrLine(BaseModel):
 
 
 class Page(BaseModel):
-    """One page of a material: pixels (RGB uint8) and/or a text layer."""
+    """One page of a material: pixels (RGB uint8) and/or a text layer.
+
+    The pixels are either held (``Page(image=...)``) or fetched on demand from the material's page
+    store (``pipeline.pixels.PagePixels``, see :meth:`attach`): ``page.image`` reads the same way in
+    both cases, and a long material keeps only a few pages in memory."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
@@ -167,9 +179,33 @@ class Page(BaseModel):
     width: int
     height: int
     source: Literal["image", "pdf_text", "pdf_scan"]
-    image: np.ndarray | None = None  # H x W x 3, RGB, uint8; None for text-layer pages not rendered
     text_lines: list[OcrLine] | None = None  # from a PDF text layer; None when OCR is needed
     dpi: float | None = None
+    _image: np.ndarray | None = PrivateAttr(default=None)
+    _store: Any = PrivateAttr(default=None)
+
+    def __init__(self, image: np.ndarray | None = None, **data: Any) -> None:
+        super().__init__(**data)
+        self._image = image
+
+    @property
+    def image(self) -> np.ndarray | None:
+        """H x W x 3, RGB, uint8; None for a page without pixels."""
+        if self._image is not None:
+            return self._image
+        if self._store is not None:
+            return self._store.get(self.index)  # type: ignore[no-any-return]
+        return None
+
+    @property
+    def has_pixels(self) -> bool:
+        """Whether the page has pixels, without reading them."""
+        return self._image is not None or self._store is not None
+
+    def attach(self, store: Any) -> None:
+        """Fetch this page's pixels from ``store`` (``store.get(index)``) instead of holding them."""
+        self._image = None
+        self._store = store
 
 
 class PageText(BaseModel):

@@ -29,7 +29,7 @@ from typing import Any
 from pipeline import __version__, timing
 from pipeline.codes import Severity
 from pipeline.config import Settings
-from pipeline.ingest import ingest, set_pixel_limits
+from pipeline.ingest import IngestResult, ingest, set_pixel_limits
 from pipeline.messages import make_flag
 from pipeline.models import (
     Case,
@@ -78,6 +78,7 @@ def _render_scale(page: Any) -> float:
 
 
 def _read_pages(pages: list[Any], settings: Settings, engine: OcrEngine | None = None) -> list[PageText]:
+    """OCR page by page (a long material's pixels are read back one page at a time)."""
     texts: list[PageText] = []
     for page in pages:
         if page.text_lines is not None:
@@ -92,10 +93,12 @@ def _read_pages(pages: list[Any], settings: Settings, engine: OcrEngine | None =
                 )
             )
             continue
-        if page_blank(page.image):  # nothing to read: no OCR (a blank page is flagged by its check)
+        image = page.image
+        if page_blank(image):  # nothing to read: no OCR (a blank page is flagged by its check)
             texts.append(PageText(index=page.index, width=page.width, height=page.height, source=page.source))
             continue
-        lines, rotation = recognize_page(page.image, settings, engine)
+        lines, rotation = recognize_page(image, settings, engine)
+        del image
         w, h = (page.height, page.width) if rotation in (90, 270) else (page.width, page.height)
         texts.append(
             PageText(
@@ -162,6 +165,20 @@ def _process_material(
         return res
     with timing.stage("ingest"):
         ing = ingest(path, settings, case_dir=case_dir)
+    with ing:  # a long material's pages are on disk until its checks are done: removed on every path
+        return _read_material(case, ref, settings, registry, engine, res, ing, t0)
+
+
+def _read_material(
+    case: Case,
+    ref: MaterialRef,
+    settings: Settings,
+    registry: Registry,
+    engine: OcrEngine | None,
+    res: MaterialResult,
+    ing: IngestResult,
+    t0: float,
+) -> MaterialResult:
     res.sha256, res.kind = ing.sha256, ing.kind
     if ing.error:
         res.flags.append(

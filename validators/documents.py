@@ -66,8 +66,14 @@ def _blank(ctx: MaterialContext) -> bool:
     """Every page of the material is blank or uniform (no pixels at all counts as blank)."""
     from pipeline.safety import page_blank
 
-    pages = [p.image for p in ctx.pages if p.image is not None]
-    return bool(pages) and all(page_blank(im) for im in pages)
+    seen = False
+    for p in ctx.pages:  # one page's pixels at a time
+        if not p.has_pixels:
+            continue
+        seen = True
+        if not page_blank(p.image):
+            return False
+    return seen
 
 
 def unrecognized(ctx: MaterialContext) -> Iterator[Flag]:

@@ -13,10 +13,12 @@ the frame of the OCR lines.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache, partial
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import yaml
@@ -24,11 +26,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pipeline.codes import DOC_NAMES, DocType, Severity
 from pipeline.messages import make_flag
-from pipeline.models import Evidence, Flag, OcrLine
+from pipeline.models import Evidence, Flag, OcrLine, Page
 from pipeline.plugins import MaterialCheck, MaterialContext
 from validators.support import imaging
 
 DATA = Path(__file__).resolve().parent / "data" / "image_quality.yaml"
+
+T = TypeVar("T")
 
 
 class _Strict(BaseModel):
@@ -86,11 +90,20 @@ def load_config(path: Path = DATA) -> QualityConfig:
 
 @dataclass
 class PageView:
-    """One page with pixels, upright, and its OCR lines in the same frame."""
+    """One page with pixels, upright, and its OCR lines in the same frame.
+
+    ``image`` is fetched when asked for (``PageFacts`` keeps the last few pages): a material of many
+    pages never holds all of them, and a check that looks at pixels gets them again."""
 
     index: int
-    image: np.ndarray
+    _load: Callable[[], np.ndarray] = field(repr=False)
     lines: list[OcrLine]
+    width: int  # of the upright page, known without reading its pixels
+    height: int
+
+    @property
+    def image(self) -> np.ndarray:
+        return self._load()
 
 
 def page_views(ctx: MaterialContext) -> list[PageView]:
@@ -114,8 +127,7 @@ def doc_name(ctx: MaterialContext) -> str:
 
 
 def _page_box(view: PageView) -> tuple[float, float, float, float]:
-    h, w = view.image.shape[:2]
-    return (0.0, 0.0, float(w), float(h))
+    return (0.0, 0.0, float(view.width), float(view.height))
 
 
 # --------------------------------------------------------------------------- measures -> scores
@@ -188,30 +200,55 @@ def text_too_small(p: PageQuality, cfg: LowResCfg) -> bool:
 
 class PageFacts:
     """The pages of one material as the image checks measure them; built once per material
-    (``ctx.fact(PageFacts)``) and shared by the image, seal and document checks."""
+    (``ctx.fact(PageFacts)``) and shared by the image, seal and document checks.
+
+    Pixel-sized facts (the upright image, the document region's mask) are kept for the last
+    ``max(1, Settings.pixel_cache_pages)`` pages only and computed again when a later check
+    comes back to a page: for a material that fits the cache, everything is computed once."""
 
     def __init__(self, ctx: MaterialContext) -> None:
         self._ctx = ctx
-        self._regions: dict[int, imaging.DocumentRegion] = {}
+        self._keep = max(1, ctx.settings.pixel_cache_pages)
+        self._upright: OrderedDict[int, np.ndarray] = OrderedDict()
+        self._regions: OrderedDict[int, imaging.DocumentRegion] = OrderedDict()
+
+    def _remember(self, cache: OrderedDict[int, T], index: int, value: T) -> T:
+        cache[index] = value
+        while len(cache) > self._keep:
+            cache.popitem(last=False)
+        return value
+
+    def _upright_image(self, page: Page, rotation: int) -> np.ndarray:
+        img = self._upright.get(page.index)
+        if img is not None:
+            self._upright.move_to_end(page.index)
+            return img
+        raw = page.image
+        if raw is None:
+            raise ValueError(f"page {page.index} has no pixels")
+        return self._remember(self._upright, page.index, imaging.upright(raw, rotation))
 
     @cached_property
     def views(self) -> list[PageView]:
         texts = {t.index: t for t in self._ctx.texts}
         views = []
         for page in self._ctx.pages:
-            if page.image is None:
+            if not page.has_pixels:
                 continue
             t = texts.get(page.index)
             rotation = t.rotation if t else 0
             lines = list(t.lines) if t else []
-            views.append(PageView(page.index, imaging.upright(page.image, rotation), lines))
+            w, h = (page.height, page.width) if (rotation // 90) % 2 else (page.width, page.height)
+            load = partial(self._upright_image, page, rotation)
+            views.append(PageView(page.index, load, lines, w, h))
         return views
 
     def region(self, view: PageView) -> imaging.DocumentRegion:
         reg = self._regions.get(view.index)
-        if reg is None:
-            reg = self._regions[view.index] = imaging.find_document(view.image)
-        return reg
+        if reg is not None:
+            self._regions.move_to_end(view.index)
+            return reg
+        return self._remember(self._regions, view.index, imaging.find_document(view.image))
 
     @cached_property
     def qualities(self) -> list[PageQuality]:

@@ -31,9 +31,10 @@ def _is_invoice(ctx: MaterialContext) -> bool:
 
 def find_bill(ctx: MaterialContext) -> tuple[int, QrBill] | None:
     for i, page in enumerate(ctx.pages):
-        if page.image is None:
+        image = page.image  # read back once per page (a long material keeps few pages in memory)
+        if image is None:
             continue
-        bill = read_bill(page.image)
+        bill = read_bill(image)
         if bill is not None:
             return i, bill
     return None
