@@ -307,14 +307,14 @@ def test_page() -> tuple[np.ndarray, list[np.ndarray], tuple[str, ...]]:
         y = 30 + i * 90
         draw.text((30, y), text, fill=(20, 20, 20), font=font)
         x0, y0, x1, y1 = draw.textbbox((30, y), text, font=font)
-        crops.append((x0 - 6, y0 - 8, x1 + 6, y1 + 8))
+        crops.append((int(x0) - 6, int(y0) - 8, int(x1) + 6, int(y1) + 8))
     page = np.asarray(img)[:, :, ::-1].copy()
     return page, [page[b:d, a:c].copy() for a, b, c, d in crops], lines
 
 
 def _det_input(page: np.ndarray, mean: list[float], std: list[float]) -> np.ndarray:
     h, w = page.shape[:2]
-    x = page.astype(np.float32) / 255.0
+    x: np.ndarray = page.astype(np.float32) / np.float32(255.0)
     x = (x - np.array(mean, np.float32)) / np.array(std, np.float32)
     x = x[: h - h % 32, : w - w % 32]
     return np.ascontiguousarray(x.transpose(2, 0, 1)[None])
