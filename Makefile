@@ -6,11 +6,16 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | cksum | cut -d' ' -f1)
+# PaddleOCR lives in a virtualenv of its own: paddlex needs numpy<2.4 and pins opencv-contrib-python,
+# which would replace the main venv's numpy and put a second OpenCV over opencv-python-headless.
+PADDLE_VENV ?= .venv-paddle
+PBIN := $(PADDLE_VENV)/bin
+PADDLE_STAMP := $(PADDLE_VENV)/.installed-$(shell cat pyproject.toml requirements-paddle.lock | cksum | cut -d' ' -f1)
 EXTRAS := dev,s3,postgres,flows,web
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 
-.PHONY: setup system venv lock demo desk test lint typecheck pytest bench clean stack stack-down stack-night
+.PHONY: setup system venv paddle-venv lock demo desk test lint typecheck pytest pytest-paddle bench clean stack stack-down stack-night
 
 setup: system venv
 
@@ -34,6 +39,17 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install -q --no-deps -e '.[$(EXTRAS)]'
 	@rm -f $(VENV)/.installed-*; touch $@
 
+# The PaddleOCR virtualenv (INTAKE_OCR_ENGINE=paddle): requirements-paddle.lock is the whole of it
+# (the project's own dependencies with paddle's numpy, and opencv-contrib-python as the only OpenCV).
+paddle-venv: $(PADDLE_STAMP)
+
+$(PADDLE_STAMP): pyproject.toml requirements-paddle.lock
+	@test -x $(PBIN)/python || $(PYTHON) -m venv $(PADDLE_VENV)
+	$(PBIN)/python -m pip install -q --upgrade pip
+	$(PBIN)/python -m pip install -q --no-deps --require-hashes -r requirements-paddle.lock
+	$(PBIN)/python -m pip install -q --no-deps -e '.[paddle]'
+	@rm -f $(PADDLE_VENV)/.installed-*; touch $@
+
 # Re-resolve requirements.lock from pyproject.toml (after changing a dependency; `make lock UPGRADE=1`
 # moves every package to its newest allowed version, else the locked ones are kept where possible).
 lock:
@@ -41,6 +57,10 @@ lock:
 	$(BIN)/uv pip compile pyproject.toml $(foreach e,$(subst $(comma), ,$(EXTRAS)),--extra $(e)) \
 	  --generate-hashes --python-version 3.11 --python-platform x86_64-unknown-linux-gnu \
 	  $(if $(UPGRADE),--upgrade,) -o requirements.lock -q
+	$(BIN)/uv pip compile pyproject.toml requirements-paddle.in --extra paddle \
+	  --no-emit-package opencv-python-headless \
+	  --generate-hashes --python-version 3.11 --python-platform x86_64-unknown-linux-gnu \
+	  $(if $(UPGRADE),--upgrade,) -o requirements-paddle.lock -q
 
 demo: setup
 	@mkdir -p build
@@ -66,7 +86,12 @@ typecheck: setup
 pytest: setup
 	$(BIN)/pytest -q -n 2 --dist loadfile -m "slow or not slow"
 
-test: lint typecheck pytest
+# The PaddleOCR engine end to end with real Paddle inference (its own venv; models converted offline
+# from the ONNX models inside the rapidocr wheel). INTAKE_PADDLE_REQUIRED=1: a skip would be a failure.
+pytest-paddle: system paddle-venv
+	INTAKE_PADDLE_REQUIRED=1 $(PBIN)/python -m pytest -q -p no:cacheprovider -m slow tests/test_paddle_engine.py
+
+test: lint typecheck pytest pytest-paddle
 
 bench: setup
 	$(BIN)/python bench/ocr_pages.py

@@ -16,6 +16,7 @@ import typer
 from flows.worklist import check_prefix, date_prefix, parse_date
 from pipeline.config import get_settings
 from pipeline.errors import UsageError
+from pipeline.ocr import check_engine
 
 flows_app = typer.Typer(
     name="flows",
@@ -139,6 +140,7 @@ def run_batch(
     from flows.storage import get_storage
 
     get_storage(get_settings())  # a configuration error (settings, S3 credentials, URL) ends here
+    check_engine(get_settings())  # so does an OCR engine that cannot load: no case is touched
     _use_enrollment(enrollment)
     _local_prefect_defaults()
     from flows.core import BatchSummary
@@ -175,7 +177,7 @@ def run_case_cmd(
     from flows.storage import check_key
 
     check_key(key)  # an unusable key ends here, before any server starts
-    get_settings()
+    check_engine(get_settings())
     _use_enrollment(enrollment)
     _local_prefect_defaults()
     from flows.intake_flows import process_case

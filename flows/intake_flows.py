@@ -40,6 +40,7 @@ from flows.core import (
 from flows.progress import BatchProgress
 from flows.worklist import check_prefix, date_prefix, parse_date
 from pipeline.config import get_settings
+from pipeline.ocr import check_engine
 from pipeline.pii import install_log_redaction
 
 PROCESSED = (STATUS_DONE, STATUS_DEGRADED)
@@ -146,6 +147,7 @@ def process_case(key: str, force: bool = False) -> dict[str, Any]:
     """One case on demand (right after submission): the report goes beside the case in storage; the
     flow's persisted result is the outcome (decision, flag codes, report checksum)."""
     _redact_prefect_logs()
+    check_engine(get_settings())  # an engine that cannot load fails the flow run: the case stays pending
     cfg = FlowSettings()
     return _configured_case_task(cfg).submit(key, force=force, shared=False).result()  # type: ignore[no-any-return]
 
@@ -181,6 +183,10 @@ def nightly_batch(
     cases in flight). ``fail_after`` is a test hook: raise after that many cases were processed.
     """
     _redact_prefect_logs()
+    # An OCR engine that cannot be loaded at all (not installed, no models) is a configuration error:
+    # the flow run fails here, before any case is taken, and every case stays pending for the run after
+    # the fix. (An engine that loads but fails on a page is the degraded path: report, redo next run.)
+    check_engine(get_settings())
     log = get_run_logger()
     cfg = FlowSettings()
     limit = max(1, concurrency or cfg.concurrency)

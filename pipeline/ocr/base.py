@@ -14,7 +14,7 @@ import numpy as np
 
 from pipeline import timing
 from pipeline.config import Settings
-from pipeline.errors import TransientError
+from pipeline.errors import ConfigError, TransientError
 from pipeline.models import OcrLine
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ def _faster_paddle(settings: Settings, threads: int) -> OcrEngine:
 def _paddle(settings: Settings, threads: int) -> OcrEngine:
     from pipeline.ocr.paddle import PaddleOcrEngine
 
-    return PaddleOcrEngine(settings)
+    return PaddleOcrEngine(settings, threads=threads)
 
 
 def _recorded(settings: Settings, threads: int) -> OcrEngine:
@@ -85,6 +85,43 @@ ENGINES: dict[str, Callable[[Settings, int], OcrEngine]] = {
     "paddle": _paddle,
     "recorded": _recorded,
 }
+
+
+def _missing_module(engine: str, module: str, hint: str) -> str | None:
+    import importlib.util
+
+    if importlib.util.find_spec(module) is None:
+        return f"the {engine} OCR engine needs the package {module!r}, not installed here ({hint})"
+    return None
+
+
+def configuration_problem(settings: Settings) -> str | None:
+    """What keeps the configured engine from loading at all (not installed, no models), as one line
+    naming the fix; None when nothing is known to be wrong. Loads nothing: cheap enough for start-up."""
+    if settings.ocr_engine == "rapidocr":
+        return _missing_module("rapidocr", "rapidocr", "reinstall intake: make setup")
+    if settings.ocr_engine == "faster-paddle":
+        return _missing_module("faster-paddle", "faster_paddle", "pip install faster-paddle")
+    if settings.ocr_engine == "paddle":
+        from pipeline.ocr.paddle import configuration_problem as paddle_problem
+
+        return paddle_problem(settings)
+    recordings = settings.ocr_recordings
+    if settings.ocr_engine == "recorded" and recordings is not None and not recordings.is_dir():
+        return f"the recorded OCR engine has no folder {settings.ocr_recordings} (INTAKE_OCR_RECORDINGS)"
+    return None
+
+
+def check_engine(settings: Settings) -> None:
+    """Refuse to start a run whose OCR engine cannot be loaded at all: :class:`ConfigError` (exit 3)
+    with one line naming what is missing and the command that fixes it. Called by ``intake check``,
+    ``batch``, ``ocr``, ``serve`` and the flows before the first case: a misconfigured engine must not
+    turn every case into ``review``. (An engine that loads but fails on a page stays an
+    :class:`OcrEngineError`: that case goes to review, and the flows redo it.)"""
+    problem = configuration_problem(settings)
+    if problem is not None:
+        raise ConfigError(problem)
+
 
 _engines: dict[tuple[str, str, int], OcrEngine] = {}
 _lock = threading.Lock()

@@ -115,7 +115,9 @@ def check(
 ) -> None:
     """Check one case. Exits 0 whatever the verdict; 2 when the case folder cannot be used."""
     from pipeline.app.wiring import run_case
+    from pipeline.ocr import check_engine
 
+    check_engine(get_settings())  # a misconfigured OCR engine: one line, exit 3, before the case
     try:
         report = run_case(case_dir, get_settings(), enrollment=enrollment)
     except CaseError as e:
@@ -176,11 +178,13 @@ def batch(
     """Check every case under ROOT: one JSON report per line; one broken case never stops the others."""
     from pipeline.app.cli.batch_io import Sink, case_fingerprint, encode_line, previous_lines
     from pipeline.app.wiring import build_runner, report_recorder
+    from pipeline.ocr import check_engine
     from pipeline.runner import broken_case_report, find_cases
 
     if not root.is_dir():
         err.print(f"error: not a folder: {printable(str(root))}", markup=False)
         raise typer.Exit(2)
+    check_engine(get_settings())  # a misconfigured OCR engine: one line, exit 3, before any case
     cases = find_cases(root)
     fingerprints = {d: case_fingerprint(root, d) for d in cases}
     done = previous_lines(out_file) if (resume and out_file) else {}
@@ -264,9 +268,11 @@ def ocr(
 ) -> None:
     """Print the text lines of a material with their confidences (for debugging a material)."""
     from pipeline.ingest import ingest
+    from pipeline.ocr import check_engine
     from pipeline.runner import _read_pages
 
     settings = get_settings().model_copy(update={"workers": 1})
+    check_engine(settings)
     ing = ingest(file, settings)
     if ing.error:
         err.print(f"unreadable: {ing.error}", markup=False)
@@ -317,6 +323,9 @@ def serve(
     except ImportError as e:
         err.print(f"the service needs the web extra: pip install 'intake[web]' ({e})", markup=False)
         raise typer.Exit(2) from None
+    from pipeline.ocr import check_engine
+
+    check_engine(get_settings())  # the service does not start with an OCR engine that cannot load
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"))
     handler.addFilter(RequestIdFilter())
@@ -342,6 +351,7 @@ from pipeline.app.cli import desk as _desk  # noqa: E402
 from pipeline.app.cli import enrollment as _enrollment  # noqa: E402
 from pipeline.app.cli import hospitals as _hospitals  # noqa: E402
 from pipeline.app.cli import invoices as _invoices  # noqa: E402
+from pipeline.app.cli import models as _models  # noqa: E402
 from pipeline.app.cli import rules as _rules  # noqa: E402
 from samples.cli import register as _register_samples  # noqa: E402
 
@@ -352,6 +362,7 @@ for _register in (
     _enrollment.register,
     _hospitals.register,
     _invoices.register,
+    _models.register,
     _rules.register,
     _register_samples,
     _register_flows,
