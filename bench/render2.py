@@ -19,6 +19,7 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
@@ -53,6 +54,10 @@ class Doc:
     seal_style: str = ""
     glare: bool = False
     clean: bool = True  # no capture fault (glare, partial seal) on it
+    #: where text was drawn (one box per printed line, in ``image`` pixels), padded like a text
+    #: detector's boxes: what the OCR's lines give the image checks (text height), without an OCR run
+    lines: list[Box] = field(default_factory=list)
+    look: str = ""  # glare corpus: the glare shape, or the clean look ("plain", "watermark", "lamp"...)
 
 
 HOSPITALS = [
@@ -82,11 +87,36 @@ INKS = {
 # --------------------------------------------------------------------------- pages
 
 
+class _Recorder:
+    """An ``ImageDraw`` that also notes the box of every text it draws."""
+
+    def __init__(self, img: Image.Image) -> None:
+        self._d = ImageDraw.Draw(img)
+        self.boxes: list[Box] = []
+
+    def text(self, xy: tuple[float, float], txt: str, **kw: object) -> None:
+        self._d.text(xy, txt, **kw)  # type: ignore[arg-type]
+        kb = {k: v for k, v in kw.items() if k in ("font", "anchor")}
+        x0, y0, x1, y1 = self._d.textbbox(xy, txt, **kb)  # type: ignore[arg-type]
+        self.boxes.append((float(x0), float(y0), float(x1), float(y1)))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._d, name)
+
+
 def _page(rng: random.Random, dt: DocType, w: int = 1240, h: int = 1754) -> tuple[Image.Image, Box]:
     """A page of the type's text; returns it and where the institution's stamp belongs."""
+    img, place, _ = _page_lines(rng, dt, w, h)
+    return img, place
+
+
+def _page_lines(
+    rng: random.Random, dt: DocType, w: int = 1240, h: int = 1754
+) -> tuple[Image.Image, Box, list[Box]]:
+    """:func:`_page`, and the boxes of the text lines drawn on it."""
     paper = rng.choice(PAPERS)
     img = Image.new("RGB", (w, h), paper)
-    d = ImageDraw.Draw(img)
+    d = _Recorder(img)
     hosp = rng.choice(HOSPITALS)
     d.text((w // 2, 110), TITLES[dt], font=font(56), fill=(20, 20, 20), anchor="mm")
     if dt == DocType.MEDICAL_INVOICE:  # invoice print in red-brown, like the real ones
@@ -126,7 +156,7 @@ def _page(rng: random.Random, dt: DocType, w: int = 1240, h: int = 1754) -> tupl
         font=f,
         fill=(20, 20, 20),
     )
-    return img, (w - 640.0, y - 80.0, w - 200.0, y + 140.0)
+    return img, (w - 640.0, y - 80.0, w - 200.0, y + 140.0), d.boxes
 
 
 # --------------------------------------------------------------------------- seals
@@ -314,3 +344,179 @@ def render(i: int, seed: int) -> Doc:
 def corpus(n: int, seed: int = 11) -> Iterator[Doc]:
     for i in range(n):
         yield render(i, seed)
+
+
+# --------------------------------------------------------------------------- glare corpus (issue 15)
+
+#: glare shapes of the glare corpus; ``faint`` leaves the strokes visible but pale
+GLARE_SHAPES = ("soft_spot", "spot", "streak", "band", "corner", "faint")
+#: looks of the page under the glare (or of a clean page): hard negatives for a glare measure
+LOOKS = ("plain", "plain", "watermark", "photocopy", "lamp", "shadow")
+
+
+def _text_centre(rng: random.Random, lines: list[Box]) -> tuple[float, float]:
+    """A point on the printed text (a glare spot over blank paper hides nothing: not a fault)."""
+    x0, y0, x1, y1 = rng.choice([b for b in lines if b[2] - b[0] > 120] or lines)
+    return rng.uniform(x0 + 0.2 * (x1 - x0), x1 - 0.2 * (x1 - x0)), (y0 + y1) / 2
+
+
+def glare_alpha(shape: str, w: int, h: int, rng: random.Random, at: tuple[float, float]) -> np.ndarray:
+    """How much of the light's white covers each pixel (0..1), for one glare ``shape`` around ``at``."""
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    cx, cy = at
+    if shape in ("soft_spot", "faint"):  # a hotspot without a hard core: Gaussian fall-off
+        rx, ry = rng.uniform(0.08, 0.18) * w, rng.uniform(0.04, 0.09) * h
+        t = math.radians(rng.uniform(-30, 30))
+        dx, dy = xx - cx, yy - cy
+        u, v = dx * math.cos(t) + dy * math.sin(t), -dx * math.sin(t) + dy * math.cos(t)
+        peak = rng.uniform(0.9, 1.0) if shape == "soft_spot" else rng.uniform(0.6, 0.78)
+        return (peak * np.exp(-0.5 * ((u / rx) ** 2 + (v / ry) ** 2))).astype(np.float32)  # type: ignore[no-any-return]
+    m = Image.new("L", (w, h), 0)
+    d = ImageDraw.Draw(m)
+    if shape == "spot":  # a blown-out ellipse with a soft rim
+        rx, ry = rng.uniform(0.08, 0.16) * w, rng.uniform(0.04, 0.08) * h
+        d.ellipse((cx - rx, cy - ry, cx + rx, cy + ry), fill=255)
+        blur = w * rng.uniform(0.01, 0.03)
+    elif shape == "streak":  # a specular streak: long and narrow, at an angle
+        length, width = rng.uniform(0.35, 0.7) * w, rng.uniform(0.025, 0.05) * w
+        t = math.radians(rng.uniform(-60, 60))
+        ux, uy = math.cos(t) * length / 2, math.sin(t) * length / 2
+        nx, ny = -math.sin(t) * width / 2, math.cos(t) * width / 2
+        d.polygon(
+            [
+                (cx - ux + nx, cy - uy + ny),
+                (cx + ux + nx, cy + uy + ny),
+                (cx + ux - nx, cy + uy - ny),
+                (cx - ux - nx, cy - uy - ny),
+            ],
+            fill=255,
+        )
+        blur = width * 0.3
+    elif shape == "band":  # a broad diagonal band of window light
+        x = cx - 0.05 * w
+        d.polygon([(x, 0), (x + 0.16 * w, 0), (x + 0.06 * w, h), (x - 0.1 * w, h)], fill=255)
+        blur = w * 0.02
+    else:  # a washed-out corner, reaching over the text at ``at``
+        corner = min([(0, 0), (w, 0), (0, h), (w, h)], key=lambda c: math.hypot(c[0] - cx, c[1] - cy))
+        r = min(0.75 * w, max(0.3 * w, 1.15 * math.hypot(corner[0] - cx, (corner[1] - cy) / 0.8)))
+        d.ellipse((corner[0] - r, corner[1] - 0.8 * r, corner[0] + r, corner[1] + 0.8 * r), fill=255)
+        blur = w * 0.03
+    m = m.filter(ImageFilter.GaussianBlur(blur))
+    return np.asarray(m).astype(np.float32) / 255.0 * rng.uniform(0.92, 1.0)  # type: ignore[no-any-return]
+
+
+def _apply_alpha(img: Image.Image, a: np.ndarray) -> Image.Image:
+    base = np.asarray(img).astype(np.float32)
+    out = base * (1 - a[..., None]) + 255.0 * a[..., None]
+    return Image.fromarray(out.clip(0, 255).astype(np.uint8))
+
+
+def _watermark(img: Image.Image, rng: random.Random) -> Image.Image:
+    """A pale coloured watermark printed across the page (security paper, a hospital's logo text)."""
+    w, h = img.size
+    lay = Image.new("L", (w, h), 0)
+    d = ImageDraw.Draw(lay)
+    f = font(rng.choice([44, 56, 70]))
+    word = rng.choice(["医疗收费票据", "监制", "仅供报销使用", "HUBEI"])
+    step = rng.randint(180, 260)
+    for yy in range(-h, 2 * h, step):
+        for xx in range(-w, 2 * w, step * 2):
+            d.text((xx, yy), word, font=f, fill=255)
+    lay = lay.rotate(rng.uniform(20, 40), resample=Image.Resampling.BICUBIC)
+    colour = np.array(
+        rng.choice([(120, 170, 230), (240, 150, 160), (150, 210, 160), (200, 200, 200)]), np.float32
+    )
+    a = np.asarray(lay).astype(np.float32)[..., None] / 255.0 * rng.uniform(0.18, 0.3)
+    base = np.asarray(img).astype(np.float32)
+    out = base * (1 - a) + base * (colour / 255.0) * a
+    return Image.fromarray(out.clip(0, 255).astype(np.uint8))
+
+
+def _photocopy(img: Image.Image, rng: random.Random) -> Image.Image:
+    g = np.asarray(img.convert("L")).astype(np.float32)
+    g = np.clip((g - rng.uniform(30, 60)) * rng.uniform(1.2, 1.5), 0, 255) * rng.uniform(0.88, 0.97)
+    nrng = np.random.default_rng(rng.randint(0, 10**6))
+    g = np.clip(g + nrng.normal(0, 4, g.shape), 0, 255)
+    return Image.fromarray(g.astype(np.uint8), "L").filter(ImageFilter.GaussianBlur(0.5)).convert("RGB")
+
+
+def _light(img: Image.Image, rng: random.Random, look: str) -> Image.Image:
+    """Uneven light that is not glare: a bright lamp corner (paper saturates, text stays dark:
+    multiplicative) or a shadow across the page."""
+    w, h = img.size
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    t = rng.uniform(0, 2 * math.pi)
+    g = np.cos(t) * (xx / w - 0.5) + np.sin(t) * (yy / h - 0.5) + 0.5  # 0..1 across the page
+    gain = 0.95 + 0.35 * g if look == "lamp" else 1.0 - 0.35 * g
+    base = np.asarray(img).astype(np.float32)
+    return Image.fromarray((base * gain[..., None]).clip(0, 255).astype(np.uint8))
+
+
+def _pad_line(b: Box) -> Box:
+    """A printed line's box as a text detector draws it: a little taller than the glyphs."""
+    x0, y0, x1, y1 = b
+    p = 0.15 * (y1 - y0)
+    return (x0 - p, y0 - p, x1 + p, y1 + p)
+
+
+def washed_chars(alpha: np.ndarray, lines: list[Box], at: float = 0.6) -> float:
+    """How much printed text a glare washes out, in characters (square cells of the line height)
+    where the light's white covers at least ``at`` (the strokes keep under 40 % of their contrast)."""
+    total = 0.0
+    for x0, y0, x1, y1 in lines:
+        cell = alpha[int(y0) : int(y1) + 1, int(x0) : int(x1) + 1]
+        total += float((cell >= at).sum()) / max(1.0, (y1 - y0) ** 2)
+    return total
+
+
+def render_glare(i: int, seed: int) -> Doc:
+    """Document ``i`` of the glare corpus: 2 in 5 are glared (one of :data:`GLARE_SHAPES` over the
+    text; ``glare`` when it washes out at least 2 characters, else ``clean`` and ``glare`` are both
+    false: a minor light, left out of the figures), 3 in 5 are clean; both in every look of :data:`LOOKS` (a watermark, a photocopy, a lamp or
+    a shadow are not glare), half of them photographed on a table. Seals as in :func:`render`."""
+    rng = random.Random(seed * 7_919 + i * 31 + 5)
+    dt = list(TITLES)[i % len(TITLES)]
+    img, place, lines = _page_lines(rng, dt)
+    if rng.random() < 0.6:
+        st = seal_style(rng, True)
+        diam = int(rng.uniform(0.17, 0.22) * img.size[0])
+        _stamp(img, _seal_layer(rng, diam, st), (place[0] + place[2]) / 2, (place[1] + place[3]) / 2)
+    look = rng.choice(LOOKS)
+    if look == "watermark":
+        img = _watermark(img, rng)
+    elif look in ("lamp", "shadow"):
+        img = _light(img, rng, look)
+    glared = i % 5 in (1, 3)
+    shape = ""
+    minor = False
+    if glared:
+        shape = GLARE_SHAPES[(2 * (i // 5) + (i % 5 == 3)) % len(GLARE_SHAPES)]
+        at = _text_centre(rng, lines)
+        alpha = glare_alpha(shape, img.size[0], img.size[1], rng, at)
+        img = _apply_alpha(img, alpha)
+        # the fault is text washed out: a light that hides less than 2 characters' worth of the
+        # printed lines (a streak over the margin) is neither glared nor clean (left out)
+        minor = washed_chars(alpha, lines) < 2.0
+    if look == "photocopy":  # glare photographed on a photocopy: the copy is grey under the light
+        img = _photocopy(img, rng)
+    photo = rng.random() < 0.5
+    out = _capture(img, rng) if photo else img
+    lines = [_pad_line(b) for b in lines]
+    if photo:
+        sx = out.size[0] / (img.size[0] * 1.12)
+        dx, dy = img.size[0] * 0.06, img.size[1] * 0.04
+        lines = [((x0 + dx) * sx, (y0 + dy) * sx, (x1 + dx) * sx, (y1 + dy) * sx) for x0, y0, x1, y1 in lines]
+    return Doc(
+        name=f"g2-{seed}-{i:03d}-{shape or 'clean'}-{look}{'-photo' if photo else ''}",
+        doc_type=dt,
+        image=np.asarray(out.convert("RGB")),
+        glare=glared and not minor,
+        clean=not glared,
+        lines=lines,
+        look=f"{shape or 'clean'}/{look}" + ("/minor" if minor else ""),
+    )
+
+
+def glare_corpus(n: int, seed: int) -> Iterator[Doc]:
+    for i in range(n):
+        yield render_glare(i, seed)

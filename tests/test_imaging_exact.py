@@ -30,3 +30,53 @@ def test_channel_spread_and_sum_are_numpys() -> None:
     px = (rng.random((5000, 3)) * 255).astype(np.float32) * np.float32(1.37)
     assert np.array_equal(imaging._channel_spread(px), px.max(axis=1) - px.min(axis=1))
     assert np.array_equal(imaging._channel_sum(px), px.sum(axis=1))
+
+
+def _reference_colour(image: np.ndarray, mask: np.ndarray | None) -> tuple[float, float]:
+    """colour_stats as first written: float32 copies of the page."""
+    h, w = image.shape[:2]
+    step = max(1, int(np.sqrt(h * w / 400_000)))
+    im = image[::step, ::step].astype(np.float32)
+    sel = mask[::step, ::step] if mask is not None else np.ones(im.shape[:2], bool)
+    if sel.sum() < 100:
+        sel = np.ones(im.shape[:2], bool)
+    px = im[sel]
+    level = px.sum(axis=1)
+    bright = px[level >= np.percentile(level, 70)]
+    white = np.maximum(np.median(bright, axis=0), 1.0)
+    bal = px * (white.mean() / white)
+    chroma = bal.max(axis=1) - bal.min(axis=1)
+    return float(np.percentile(chroma, 99)), float((chroma > 30).mean())
+
+
+def _reference_white_balanced(image: np.ndarray) -> np.ndarray:
+    step = max(1, int(np.sqrt(image.shape[0] * image.shape[1] / 200_000)))
+    px = image[::step, ::step].reshape(-1, 3).astype(np.float32)
+    lum = px.sum(axis=1)
+    bright = px[lum >= np.percentile(lum, 75)]
+    white = np.maximum(np.median(bright, axis=0), 1.0)
+    if float(white.min()) < 90:
+        return image
+    gain = float(white.max()) / white
+    if float(np.abs(gain - 1).max()) < 0.02:
+        return image
+    return np.clip(image.astype(np.float32) * gain, 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_colour_stats_and_white_balance_are_the_float_formulas(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    h, w = 700 + 37 * seed, 900 - 51 * seed
+    # warm paper, grey and coloured ink, a seal-red patch, noise
+    img = np.empty((h, w, 3), np.float32)
+    img[:] = (246, 236, 214)
+    img[rng.random((h, w)) < 0.08] = (40, 40, 40)
+    img[100:200, 300:420] = (200, 40, 50)
+    img += rng.normal(0, 6, img.shape)
+    img = np.clip(img, 0, 255).astype(np.uint8)
+    mask = np.zeros((h, w), bool)
+    mask[20:-20, 30:-30] = True
+    for m in (mask, None, np.zeros((h, w), bool)):
+        c = imaging.colour_stats(img, m)
+        assert (c.chroma_p99, c.colourful_share) == _reference_colour(img, m)
+    assert np.array_equal(imaging.white_balanced(img), _reference_white_balanced(img))

@@ -423,18 +423,22 @@ def glare(
     n, labels, stats, _ = cv2.connectedComponentsWithStats(inked, connectivity=8)
     if n <= 1:
         return Glare(0.0, [], paper)
+    # per-stroke figures over the inked pixels only (label 0, the paper, is never used): the same
+    # values as over the whole page, without touching every pixel
+    sel = inked.astype(bool)
+    lab = labels[sel]
     peak = np.zeros(n, np.float32)
-    np.maximum.at(peak, labels.ravel(), ink.ravel())
+    np.maximum.at(peak, lab, ink[sel])
     # colour of each stroke against the paper's own colour (the light's tint removed): faded black
     # text stays neutral, a pale blue watermark or a coloured label does not
-    px = small.reshape(-1, 3).astype(np.float32)
+    px = small[sel].astype(np.float32)
     g_doc = gray[doc]
     white = np.median(small[doc & (gray >= np.percentile(g_doc, 80))].astype(np.float32), axis=0)
     bal = px * (float(white.mean()) / np.maximum(white, 1.0))
     chroma = _channel_spread(bal)
     areas = stats[:, cv2.CC_STAT_AREA]
     satmax = np.zeros(n, np.float32)  # mean balanced chroma per stroke
-    np.add.at(satmax, labels.ravel(), chroma)
+    np.add.at(satmax, lab, chroma)
     satmax /= np.maximum(areas, 1)
     min_area = max(3.0, (th / 8) ** 2)
     strokes = (areas >= min_area) & (np.arange(n) > 0)
@@ -508,7 +512,7 @@ def white_balanced(image: np.ndarray) -> np.ndarray:
     paper, and brown-red print looks as red as the seal."""
     step = max(1, int(math.sqrt(image.shape[0] * image.shape[1] / 200_000)))
     px = image[::step, ::step].reshape(-1, 3).astype(np.float32)
-    lum = px.sum(axis=1)
+    lum = _channel_sum(px)
     bright = px[lum >= np.percentile(lum, 75)]
     if len(bright) < 10:
         return image
@@ -518,7 +522,10 @@ def white_balanced(image: np.ndarray) -> np.ndarray:
     gain = float(white.max()) / white
     if float(np.abs(gain - 1).max()) < 0.02:
         return image
-    return np.clip(image.astype(np.float32) * gain, 0, 255).astype(np.uint8)
+    # per channel the scaled value depends on the 8-bit value alone: a lookup table gives exactly
+    # ``clip(image * gain)`` without a float copy of the page
+    lut = np.clip(np.arange(256, dtype=np.float32)[:, None] * gain, 0, 255).astype(np.uint8)
+    return cv2.LUT(np.ascontiguousarray(image), lut.reshape(1, 256, 3))  # type: ignore[no-any-return]
 
 
 def red_mask(image: np.ndarray, min_red: float | None = None) -> np.ndarray:
@@ -653,8 +660,7 @@ def find_seals(
         mask.astype(np.uint8), cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (kc, kc))
     )
     n, labels, stats, _ = cv2.connectedComponentsWithStats(closed, connectivity=8)
-    im16 = small.astype(np.int16)
-    red_val = redness(small)
+    # per candidate only (patches): the whole page as int16 is not needed
     seals: list[Seal] = []
     for i in range(1, n):
         x, y, bw, bh, area = (int(v) for v in stats[i])
@@ -667,12 +673,13 @@ def find_seals(
         comp = (labels[y : y + bh, x : x + bw] == i).astype(np.uint8)
         # the outline is the convex hull: a ring with a gap (a rule removed where it crossed) is
         # still an ellipse; a box, a rounded stamp or a word is not
-        pts_all = cv2.findNonZero(comp)
-        if pts_all is None or len(pts_all) < 20:
+        if int(stats[i, cv2.CC_STAT_AREA]) < 20:
             _reject("too few pixels", locals())
             continue
+        # the hull of a component is the hull of its outer boundary (far fewer points than pixels)
+        rim, _ = cv2.findContours(comp, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
         hull_img = np.zeros_like(comp)
-        cv2.fillConvexPoly(hull_img, cv2.convexHull(pts_all), 1)
+        cv2.fillConvexPoly(hull_img, cv2.convexHull(np.concatenate(rim)), 1)
         contours, _ = cv2.findContours(hull_img, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
         outline = max(contours, key=len).reshape(-1, 2).astype(np.float32)
         if len(outline) < 20:
@@ -722,13 +729,13 @@ def find_seals(
             _reject("empty or solid inside", locals())
             continue
         # gold around or inside: a national emblem, not a seal
-        patch = im16[y : y + bh, x : x + bw]
+        patch = small[y : y + bh, x : x + bw].astype(np.int16)
         gold = (patch[:, :, 0] > 120) & (patch[:, :, 1] > 90) & (patch[:, :, 1] - patch[:, :, 2] > 50)
         if float(gold[rn < 1.05].mean()) > 0.08:
             _reject("gold emblem", locals())
             continue
         sel = sub_mask & (rn < 1.05)
-        red_med = float(np.median(red_val[y : y + bh, x : x + bw][sel])) if sel.any() else 0.0
+        red_med = float(np.median(redness(small[y : y + bh, x : x + bw])[sel])) if sel.any() else 0.0
         inv = 1.0 / scale
         seals.append(
             Seal(
@@ -760,13 +767,13 @@ def find_seals(
         # a seal whose outline was fitted is better placed than a voted ring over it
         if any(overlap((x0 * inv, y0 * inv, x1 * inv, y1 * inv), s.box) > 0.3 for s in seals):
             continue
-        patch = im16[y0:y1, x0:x1]
+        patch = small[y0:y1, x0:x1].astype(np.int16)
         gold = (patch[:, :, 0] > 120) & (patch[:, :, 1] > 90) & (patch[:, :, 1] - patch[:, :, 2] > 50)
         if patch.size == 0 or float(gold.mean()) > 0.08:
             _reject("gold emblem", {"x": x0, "y": y0, "bw": x1 - x0, "bh": y1 - y0})
             continue
         sel = raw_mask[y0:y1, x0:x1]
-        red_med = float(np.median(red_val[y0:y1, x0:x1][sel])) if sel.any() else 0.0
+        red_med = float(np.median(redness(small[y0:y1, x0:x1])[sel])) if sel.any() else 0.0
         seals.append(
             Seal(
                 box=(x0 * inv, y0 * inv, x1 * inv, y1 * inv),
@@ -849,15 +856,19 @@ def colour_stats(image: np.ndarray, mask: np.ndarray | None = None) -> Colour:
     the paper). A grayscale photocopy, even photographed under warm light, has next to no chroma."""
     h, w = image.shape[:2]
     step = max(1, int(math.sqrt(h * w / 400_000)))
-    im = image[::step, ::step].astype(np.float32)
-    sel = mask[::step, ::step] if mask is not None else np.ones(im.shape[:2], bool)
-    if sel.sum() < 100:
-        sel = np.ones(im.shape[:2], bool)
-    px = im[sel]
-    level = _channel_sum(px)
+    im = image[::step, ::step]
+    sel = mask[::step, ::step] if mask is not None else None
+    if sel is None or np.count_nonzero(sel) < 100:
+        px = im.reshape(-1, 3)
+    else:
+        px = im[sel]
+    # the same values as in float32 (each channel's white-balanced value is a lookup of its 8-bit
+    # value), without float copies of the page
+    level = _channel_sum(px.astype(np.float32))
     bright = px[level >= np.percentile(level, 70)]
-    white = np.median(bright, axis=0)
-    white = np.maximum(white, 1.0)
-    bal = px * (white.mean() / white)
-    chroma = _channel_spread(bal)
-    return Colour(float(np.percentile(chroma, 99)), float((chroma > 30).mean()))
+    white = np.median(bright, axis=0).astype(np.float32)
+    white = np.maximum(white, np.float32(1.0))
+    gain = white.mean() / white
+    lut = np.arange(256, dtype=np.float32)[:, None] * gain  # (256, 3)
+    chroma = _channel_spread(np.stack([lut[px[:, 0], 0], lut[px[:, 1], 1], lut[px[:, 2], 2]], axis=1))
+    return Colour(float(np.percentile(chroma, 99)), float(np.count_nonzero(chroma > 30) / len(chroma)))
