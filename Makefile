@@ -14,6 +14,7 @@ PADDLE_STAMP := $(PADDLE_VENV)/.installed-$(shell cat pyproject.toml requirement
 EXTRAS := dev,s3,postgres,flows,web
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+FONT2 := /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc
 
 .PHONY: setup system venv paddle-venv lock demo desk test lint typecheck pytest pytest-paddle bench clean stack stack-down stack-night
 
@@ -23,6 +24,10 @@ system:
 	@if [ ! -f $(FONT) ]; then \
 	  echo "installing CJK fonts (fonts-noto-cjk)"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null; \
+	fi
+	@if [ ! -f $(FONT2) ]; then \
+	  echo "installing a second CJK font family (fonts-wqy-zenhei: the second render family's tests)"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-zenhei >/dev/null; \
 	fi
 	@if [ ! -x /usr/bin/chromium ]; then \
 	  echo "installing Debian's chromium (the desk's browser tests drive it through playwright)"; \
