@@ -202,6 +202,12 @@ MATERIAL_PEAK_MB = 450  # the whole material step, every check (after: 339 MB, P
 _CHILD = """
 import json, resource, sys
 from pathlib import Path
+def _hwm_mb():
+    # peak RSS of this process's own memory (VmHWM). Not ru_maxrss: Linux keeps that across execve,
+    # so a child spawned (vfork + exec) by a big pytest worker starts at the worker's peak.
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
 from pipeline.app.wiring import build_registry
 from pipeline.config import Settings
 from pipeline.ingest import ingest
@@ -220,7 +226,7 @@ else:
 print(json.dumps({
     "pages": n,
     "codes": codes,
-    "worker_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "worker_mb": _hwm_mb(),
     "child_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
 }))
 """
@@ -269,6 +275,12 @@ PHOTO_PEAK_MB = 450
 _PHOTO = """
 import json, resource, sys
 from pathlib import Path
+def _hwm_mb():
+    # peak RSS of this process's own memory (VmHWM). Not ru_maxrss: Linux keeps that across execve,
+    # so a child spawned (vfork + exec) by a big pytest worker starts at the worker's peak.
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
 from pipeline.config import Settings
 from pipeline.ingest import ingest
 from pipeline.models import Case, MaterialRef, PageText
@@ -284,7 +296,7 @@ with ingest(photo, s) as ing:
     ctx = MaterialContext(case=case, ref=MaterialRef(file=photo.name), settings=s, pages=ing.pages, texts=texts)
     codes = [f.code for check in (image_quality, official_seals) for f in check(ctx)]
 print(json.dumps({"size": [p.width, p.height], "codes": codes,
-                  "worker_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "worker_mb": _hwm_mb()}))
 """
 
 

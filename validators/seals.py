@@ -274,45 +274,44 @@ def official_seals(ctx: MaterialContext) -> Iterator[Flag]:
         return
     where = [_expected_place(ctx, views, rules.institution_fields)]
     missing = make_flag(key, Severity.BLOCKER, params={"holder": holder, "pages": len(views)}, evidence=where)
-    if found:
-        # only the form's printed 监制章: the issuer's stamp may be there in an ink or a state the
-        # detector does not take for a seal (blue, faint): doubt, for an auditor, never a return
-        ctx.quality.seal_unverified = "supervision_only"
-        page, seal = found[0]
+    # Doubt instead of a return: only the form's printed 监制章 (the issuer's stamp may be in an ink or
+    # a state the detector does not take for a seal: blue, faint); a page too poor to tell; a red mark
+    # not recognised as a seal. An auditor looks; the applicant is not sent back.
+    doubt = _doubt(ctx, found)
+    if doubt is not None:
+        why, key, params, evidence = doubt
+        ctx.quality.seal_unverified = why
         yield make_flag(
-            "seal.missing#supervision_only",
+            key,
             Severity.WARNING,
-            params={"message": missing.message, "reason": missing.reason, "seals": len(found)},
-            evidence=[Evidence(page=page, box=seal.box)],
-        )
-        return
-    # absence of evidence on a poor page, or a red mark not recognised as a seal, is doubt: review
-    doubt = _cannot_judge(ctx)
-    if doubt:
-        ctx.quality.seal_unverified = doubt
-        yield make_flag(
-            "seal.missing#unverified",
-            Severity.WARNING,
-            params={
-                "message": missing.message,
-                "reason": missing.reason,
-                "doubt": _DOUBT_TEXT.get(doubt, doubt),
-            },
-            evidence=where,
-        )
-        return
-    marks = red_marks(ctx)
-    if marks:
-        ctx.quality.seal_unverified = "red_mark"
-        page, box = marks[0]
-        yield make_flag(
-            "seal.missing#red_mark",
-            Severity.WARNING,
-            params={"message": missing.message, "reason": missing.reason, "marks": len(marks)},
-            evidence=[Evidence(page=page, box=box)],
+            params={"message": missing.message, "reason": missing.reason, **params},
+            evidence=evidence or where,
         )
         return
     yield missing
+
+
+def _doubt(
+    ctx: MaterialContext, found: list[tuple[int, imaging.Seal]]
+) -> tuple[str, str, dict[str, Any], list[Evidence]] | None:
+    """Why a missing seal is doubt, not a fact: (``seal_unverified``, message key, its parameters,
+    evidence; empty: where the seal belongs), or None."""
+    if found:
+        page, seal = found[0]
+        return (
+            "supervision_only",
+            "seal.missing#supervision_only",
+            {"seals": len(found)},
+            [Evidence(page=page, box=seal.box)],
+        )
+    poor = _cannot_judge(ctx)
+    if poor:
+        return poor, "seal.missing#unverified", {"doubt": _DOUBT_TEXT.get(poor, poor)}, []
+    marks = red_marks(ctx)
+    if marks:
+        page, box = marks[0]
+        return "red_mark", "seal.missing#red_mark", {"marks": len(marks)}, [Evidence(page=page, box=box)]
+    return None
 
 
 _DOUBT_TEXT = {
