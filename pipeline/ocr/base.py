@@ -46,12 +46,13 @@ def join_line(lines: list[OcrLine], image: np.ndarray) -> OcrLine | None:
     if not chars:
         return None
     conf = sum(ln.confidence * len(ln.text) for ln in lines) / chars
+    return OcrLine(text="".join(ln.text for ln in lines), polygon=whole_image(image), confidence=float(conf))
+
+
+def whole_image(image: np.ndarray) -> list[tuple[float, float]]:
+    """The polygon of a whole image (where a one-line read sits)."""
     h, w = image.shape[:2]
-    return OcrLine(
-        text="".join(ln.text for ln in lines),
-        polygon=[(0.0, 0.0), (float(w), 0.0), (float(w), float(h)), (0.0, float(h))],
-        confidence=float(conf),
-    )
+    return [(0.0, 0.0), (float(w), 0.0), (float(w), float(h)), (0.0, float(h))]
 
 
 def _rapidocr(settings: Settings, threads: int) -> OcrEngine:

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from pipeline.models import OcrLine
-from pipeline.ocr.base import OcrEngine, OcrEngineError
+from pipeline.ocr.base import OcrEngine, OcrEngineError, whole_image
 
 
 class RapidOcrEngine(OcrEngine):
@@ -68,7 +68,5 @@ class RapidOcrEngine(OcrEngine):
         if not text:
             return None
         return OcrLine(
-            text=text,
-            polygon=[(0.0, 0.0), (float(w), 0.0), (float(w), float(h)), (0.0, float(h))],
-            confidence=float(max(0.0, min(1.0, out.scores[0]))),
+            text=text, polygon=whole_image(image), confidence=float(max(0.0, min(1.0, out.scores[0])))
         )
