@@ -80,3 +80,64 @@ def test_colour_stats_and_white_balance_are_the_float_formulas(seed: int) -> Non
         c = imaging.colour_stats(img, m)
         assert (c.chroma_p99, c.colourful_share) == _reference_colour(img, m)
     assert np.array_equal(imaging.white_balanced(img), _reference_white_balanced(img))
+
+
+def _blobs(seed: int, h: int = 480, w: int = 640) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    m = np.zeros((h, w), np.uint8)
+    for _ in range(1 + seed % 5):
+        cx, cy = int(rng.integers(0, w)), int(rng.integers(0, h))
+        ax, ay = int(rng.integers(5, w // 2)), int(rng.integers(5, h // 2))
+        cv2.ellipse(m, (cx, cy), (ax, ay), float(rng.integers(0, 180)), 0, 360, 1, -1)
+    m[rng.random((h, w)) < 0.002] = 1  # specks
+    return m.astype(bool)
+
+
+def _reference_hull(mask: np.ndarray) -> np.ndarray:
+    """document_hull as first written: the hull of every pixel."""
+    m8 = mask.astype(np.uint8)
+    h, w = m8.shape
+    f = min(1.0, 600 / max(h, w))
+    small = cv2.resize(m8, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_NEAREST)
+    pts = cv2.findNonZero(small)
+    if pts is None:
+        return mask.astype(bool)
+    hull = np.zeros_like(small)
+    cv2.fillConvexPoly(hull, cv2.convexHull(pts), 1)
+    return cv2.resize(hull, (w, h), interpolation=cv2.INTER_NEAREST).astype(bool)  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_document_hull_from_row_ends_is_the_hull_of_every_pixel(seed: int) -> None:
+    from validators.support.seal_rings import document_hull
+
+    for shape in [(480, 640), (1500, 1100), (37, 900)]:
+        m = _blobs(seed, *shape)
+        assert np.array_equal(document_hull(m), _reference_hull(m)), (seed, shape)
+    empty = np.zeros((50, 60), bool)
+    assert np.array_equal(document_hull(empty), _reference_hull(empty))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_region_box_is_the_box_of_its_pixels(seed: int) -> None:
+    m = _blobs(seed)
+    reg = imaging.DocumentRegion(m, None, {}, 0.0, False)
+    ys, xs = np.nonzero(m)
+    assert reg.box == (float(xs.min()), float(ys.min()), float(xs.max() + 1), float(ys.max() + 1))
+    none = imaging.DocumentRegion(np.zeros((20, 30), bool), None, {}, 0.0, False)
+    assert none.box == (0.0, 0.0, 30.0, 20.0)
+
+
+def test_ring_coverages_in_one_pass_are_the_per_radius_ones() -> None:
+    from validators.support import seal_rings
+
+    rng = np.random.default_rng(3)
+    for i in range(40):
+        m = _blobs(i, 300, 400) & (rng.random((300, 400)) < 0.6)
+        cx, cy = float(rng.uniform(-50, 450)), float(rng.uniform(-50, 350))
+        ax, ay = float(rng.uniform(4, 150)), float(rng.uniform(4, 150))
+        want = [
+            seal_rings._coverage(m, cx, cy, ax * k, ay * k, np.array([0.9, 0.95, 1.0, 1.04]))
+            for k in (0.88, 0.94, 1.0, 1.06, 1.12)
+        ]
+        assert seal_rings._coverages(m, cx, cy, ax, ay) == want

@@ -27,6 +27,7 @@ import cv2
 import numpy as np
 
 from pipeline.models import Box, OcrLine
+from pipeline.order_stats import channel_medians, hist_percentile, hist_u8
 
 SQRT_2PI = math.sqrt(2 * math.pi)
 #: Edge width (px) a perfectly sharp, pixel-sampled edge measures with our estimator.
@@ -82,7 +83,10 @@ def edge_width(gray: np.ndarray) -> tuple[float, float] | None:
     direction only), and keep the worse. Returns (width, contrast), or None for a flat patch.
     """
     p = gray.astype(np.float32)
-    lo, hi = np.percentile(p, [2, 98])
+    if gray.dtype == np.uint8:  # from the histogram: the same figures without sorting the patch
+        lo, hi = hist_percentile(np.bincount(gray.ravel(), minlength=256), [2, 98], np.float32)
+    else:
+        lo, hi = np.percentile(p, [2, 98])
     c = float(hi - lo)
     if c < 25:
         return None
@@ -172,10 +176,12 @@ class DocumentRegion:
 
     @property
     def box(self) -> Box:
-        ys, xs = np.nonzero(self.mask)
-        if len(xs) == 0:
+        rows, cols = np.asarray(self.mask.any(axis=1)), np.asarray(self.mask.any(axis=0))  # not every pixel
+        if not cols.any():
             return (0.0, 0.0, float(self.mask.shape[1]), float(self.mask.shape[0]))
-        return (float(xs.min()), float(ys.min()), float(xs.max() + 1), float(ys.max() + 1))
+        x0, y0 = int(np.argmax(cols)), int(np.argmax(rows))
+        x1, y1 = len(cols) - int(np.argmax(cols[::-1])), len(rows) - int(np.argmax(rows[::-1]))
+        return (float(x0), float(y0), float(x1), float(y1))
 
 
 def find_document(image: np.ndarray, max_side: int = 800) -> DocumentRegion:
@@ -191,7 +197,8 @@ def find_document(image: np.ndarray, max_side: int = 800) -> DocumentRegion:
     s8 = np.clip(score, 0, 255).astype(np.uint8)
     sh, sw = s8.shape
     full = np.ones((sh, sw), bool)
-    spread = float(np.percentile(s8, 95) - np.percentile(s8, 5))
+    hist = hist_u8(s8)
+    spread = float(hist_percentile(hist, 95, np.uint8) - hist_percentile(hist, 5, np.uint8))
     region = full
     if spread >= 40:
         thr, _ = cv2.threshold(s8, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
@@ -432,8 +439,8 @@ def glare(
     # colour of each stroke against the paper's own colour (the light's tint removed): faded black
     # text stays neutral, a pale blue watermark or a coloured label does not
     px = small[sel].astype(np.float32)
-    g_doc = gray[doc]
-    white = np.median(small[doc & (gray >= np.percentile(g_doc, 80))].astype(np.float32), axis=0)
+    p80 = hist_percentile(hist_u8(gray8, doc), 80, np.float32)
+    white = channel_medians(small, doc & (gray >= p80))
     bal = px * (float(white.mean()) / np.maximum(white, 1.0))
     chroma = _channel_spread(bal)
     areas = stats[:, cv2.CC_STAT_AREA]
@@ -448,6 +455,8 @@ def glare(
     if typical < 80:
         return Glare(0.0, [], paper)
     pale = strokes & (peak <= 0.45 * typical) & (satmax < 14)
+    if int(pale.sum()) < min_faded_strokes:  # no spot can gather enough faded strokes
+        return Glare(0.0, [], paper)
     faded = pale[labels]
     ck = max(5, int(th * 2.5)) | 1
     near_white = (bg >= min(paper + 8.0, 248.0)) & (sat < 40) & doc  # brighter than the paper around
@@ -511,12 +520,15 @@ def white_balanced(image: np.ndarray) -> np.ndarray:
     the paper itself a redness of 20 or more; the faint side of a seal is then no redder than the
     paper, and brown-red print looks as red as the seal."""
     step = max(1, int(math.sqrt(image.shape[0] * image.shape[1] / 200_000)))
-    px = image[::step, ::step].reshape(-1, 3).astype(np.float32)
-    lum = _channel_sum(px)
-    bright = px[lum >= np.percentile(lum, 75)]
-    if len(bright) < 10:
+    sub = np.ascontiguousarray(image[::step, ::step])
+    # the channel sum takes 766 values: its percentile and the bright pixels' per-channel medians
+    # come from histograms (the same figures as sorting float32 copies)
+    lum = sub[:, :, 0].astype(np.uint16) + sub[:, :, 1] + sub[:, :, 2]
+    p75 = hist_percentile(np.bincount(lum.ravel(), minlength=766), 75, np.float32)
+    bright = lum >= p75
+    if int(np.count_nonzero(bright)) < 10:
         return image
-    white = np.maximum(np.median(bright, axis=0), 1.0)
+    white = np.maximum(channel_medians(sub, bright), 1.0)
     if float(white.min()) < 90:  # a dark image: no paper to balance on
         return image
     gain = float(white.max()) / white
@@ -536,7 +548,7 @@ def red_mask(image: np.ndarray, min_red: float | None = None) -> np.ndarray:
     hsv = cv2.cvtColor(image, cv2.COLOR_RGB2HSV)
     hue = hsv[:, :, 0]
     if min_red is None:
-        level = float(np.percentile(to_gray(image), 90))
+        level = float(hist_percentile(hist_u8(to_gray(image)), 90, np.uint8))
         min_red = max(22.0, 0.12 * level)
     im = image.astype(np.int16)
     # gold/brown has green well above blue; seal red keeps green and blue close, and purple-red
@@ -648,7 +660,7 @@ def find_seals(
     gx1 = min(small.shape[1], max(int(b[0] + b[2]) for b in big) + pad)
     gy1 = min(small.shape[0], max(int(b[1] + b[3]) for b in big) + pad)
     gray = to_gray(small)
-    level = float(np.percentile(gray[::4, ::4], 90))
+    level = float(hist_percentile(hist_u8(gray[::4, ::4]), 90, np.uint8))
     faint_red = redness(small[gy0:gy1, gx0:gx1]) >= 30
     ink = (gray[gy0:gy1, gx0:gx1] < level - 60) | mask[gy0:gy1, gx0:gx1] | faint_red
     mask = mask.copy()
@@ -857,18 +869,20 @@ def colour_stats(image: np.ndarray, mask: np.ndarray | None = None) -> Colour:
     h, w = image.shape[:2]
     step = max(1, int(math.sqrt(h * w / 400_000)))
     im = image[::step, ::step]
+    im = np.ascontiguousarray(im)
     sel = mask[::step, ::step] if mask is not None else None
     if sel is None or np.count_nonzero(sel) < 100:
-        px = im.reshape(-1, 3)
-    else:
-        px = im[sel]
-    # the same values as in float32 (each channel's white-balanced value is a lookup of its 8-bit
-    # value), without float copies of the page
-    level = _channel_sum(px.astype(np.float32))
-    bright = px[level >= np.percentile(level, 70)]
-    white = np.median(bright, axis=0).astype(np.float32)
+        sel = np.ones(im.shape[:2], bool)
+    # the same figures as over float32 copies of the selected pixels: the channel sum's percentile
+    # and the bright pixels' medians from histograms; each channel's white-balanced value is a
+    # lookup of its 8-bit value (cv2.LUT to float32 gives the very products of the float formula)
+    level = im[:, :, 0].astype(np.uint16) + im[:, :, 1] + im[:, :, 2]
+    p70 = hist_percentile(np.bincount(level[sel], minlength=766), 70, np.float32)
+    white = channel_medians(im, sel & (level >= p70))
     white = np.maximum(white, np.float32(1.0))
     gain = white.mean() / white
     lut = np.arange(256, dtype=np.float32)[:, None] * gain  # (256, 3)
-    chroma = _channel_spread(np.stack([lut[px[:, 0], 0], lut[px[:, 1], 1], lut[px[:, 2], 2]], axis=1))
+    bal = cv2.LUT(im, lut.reshape(1, 256, 3))
+    b0, b1, b2 = bal[:, :, 0], bal[:, :, 1], bal[:, :, 2]
+    chroma = (np.maximum(np.maximum(b0, b1), b2) - np.minimum(np.minimum(b0, b1), b2))[sel]
     return Colour(float(np.percentile(chroma, 99)), float(np.count_nonzero(chroma > 30) / len(chroma)))
