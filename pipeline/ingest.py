@@ -236,6 +236,10 @@ def _pdf_pages(data: bytes, settings: Settings, result: IngestResult) -> list[Pa
     )
     if reason:
         raise LimitExceeded(reason)
+    # imported here, once per process, rather than in every forked child (0.2 s a PDF)
+    import pdfplumber  # noqa: F401
+    import pypdfium2  # noqa: F401
+
     spill = make_spill_dir()
     try:
         if not settings.pdf_isolate:

@@ -129,15 +129,52 @@ def test_region_box_is_the_box_of_its_pixels(seed: int) -> None:
 
 
 def test_ring_coverages_in_one_pass_are_the_per_radius_ones() -> None:
+    """Batched over candidates and radii, with the dtypes HoughCircles gives (float32) and floats."""
     from validators.support import seal_rings
 
     rng = np.random.default_rng(3)
     for i in range(40):
         m = _blobs(i, 300, 400) & (rng.random((300, 400)) < 0.6)
-        cx, cy = float(rng.uniform(-50, 450)), float(rng.uniform(-50, 350))
-        ax, ay = float(rng.uniform(4, 150)), float(rng.uniform(4, 150))
-        want = [
-            seal_rings._coverage(m, cx, cy, ax * k, ay * k, np.array([0.9, 0.95, 1.0, 1.04]))
-            for k in (0.88, 0.94, 1.0, 1.06, 1.12)
-        ]
-        assert seal_rings._coverages(m, cx, cy, ax, ay) == want
+        dt = np.float32 if i % 2 else np.float64
+        cx = rng.uniform(-50, 450, 7).astype(dt)
+        cy = rng.uniform(-50, 350, 7).astype(dt)
+        ax = rng.uniform(4, 150, 7).astype(dt)
+        ay = rng.uniform(4, 150, 7).astype(dt)
+        got = seal_rings._coverages(m, cx, cy, ax, ay)
+        for j in range(7):
+            want = [
+                seal_rings._coverage(m, cx[j], cy[j], ax[j] * k, ay[j] * k, np.array([0.9, 0.95, 1.0, 1.04]))
+                for k in (0.88, 0.94, 1.0, 1.06, 1.12)
+            ]
+            assert list(got[j]) == want, (i, j)
+
+
+def _reference_red_mask(image: np.ndarray, min_red: float | None = None) -> np.ndarray:
+    """red_mask as first written: HSV and int16 copies of the whole page."""
+    image = imaging.white_balanced(image)
+    r = imaging.redness(image)
+    hue = cv2.cvtColor(image, cv2.COLOR_RGB2HSV)[:, :, 0]
+    if min_red is None:
+        min_red = max(22.0, 0.12 * float(np.percentile(imaging.to_gray(image), 90)))
+    im = image.astype(np.int16)
+    gb = im[:, :, 1] - im[:, :, 2]
+    hue_ok = (hue <= 8) | (hue >= 160) | ((hue <= 13) & (r >= 1.5 * min_red))
+    return (r >= min_red) & hue_ok & (gb <= np.maximum(20, r // 2))  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_red_mask_on_red_pixels_only_is_the_whole_page_formula(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    h, w = 500 + 13 * seed, 700 - 17 * seed
+    img = np.empty((h, w, 3), np.float32)
+    img[:] = (244, 232, 210)  # warm paper
+    # every hue and strength somewhere: seal red, orange, brown, purple, gold, grey ink
+    patch = rng.integers(0, 256, (h // 2, w // 2, 3))
+    img[: h // 2, : w // 2] = patch
+    img[h // 2 :, w // 2 :][rng.random((h - h // 2, w - w // 2)) < 0.2] = (205, 45, 60)
+    img += rng.normal(0, 5, img.shape)
+    img = np.clip(img, 0, 255).astype(np.uint8)
+    for min_red in (None, 22.0, 40.0):
+        assert np.array_equal(imaging.red_mask(img, min_red), _reference_red_mask(img, min_red))
+    blank = np.full((60, 80, 3), 240, np.uint8)
+    assert np.array_equal(imaging.red_mask(blank), _reference_red_mask(blank))

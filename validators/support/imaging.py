@@ -543,21 +543,28 @@ def white_balanced(image: np.ndarray) -> np.ndarray:
 def red_mask(image: np.ndarray, min_red: float | None = None) -> np.ndarray:
     """Red ink (seals, red print): red above green and blue, hue red (not gold, not brown),
     judged against the paper's own colour (see :func:`white_balanced`)."""
-    image = white_balanced(image)
-    r = redness(image)
-    hsv = cv2.cvtColor(image, cv2.COLOR_RGB2HSV)
-    hue = hsv[:, :, 0]
+    image = np.ascontiguousarray(white_balanced(image))
+    r = image[:, :, 0].astype(np.int16) - np.maximum(image[:, :, 1], image[:, :, 2])  # redness()
     if min_red is None:
         level = float(hist_percentile(hist_u8(to_gray(image)), 90, np.uint8))
         min_red = max(22.0, 0.12 * level)
-    im = image.astype(np.int16)
+    out = np.ascontiguousarray(r >= min_red)
+    # hue and the green-blue balance only where red stands out at all (few pixels of a page):
+    # each pixel's HSV is its own, so converting those pixels alone gives the same values
+    idx = np.flatnonzero(out)
+    if not len(idx):
+        return out
+    px = image.reshape(-1, 3)[idx]
+    rr = r.ravel()[idx]
+    hue = cv2.cvtColor(px.reshape(-1, 1, 3), cv2.COLOR_RGB2HSV)[:, 0, 0]
     # gold/brown has green well above blue; seal red keeps green and blue close, and purple-red
     # stamp pads (blue above green) are seal ink too
-    gb = im[:, :, 1] - im[:, :, 2]
+    gb = px[:, 1].astype(np.int16) - px[:, 2]
     # strongly red ink may lean to orange (uneven stamp pad, scanner): a wider hue band when it is
     # well above the threshold; brown-red print and yellow watermarks stay below it
-    hue_ok = (hue <= 8) | (hue >= 160) | ((hue <= 13) & (r >= 1.5 * min_red))
-    return (r >= min_red) & hue_ok & (gb <= np.maximum(20, r // 2))
+    hue_ok = (hue <= 8) | (hue >= 160) | ((hue <= 13) & (rr >= 1.5 * min_red))
+    out.ravel()[idx] = hue_ok & (gb <= np.maximum(20, rr // 2))
+    return out
 
 
 def _ellipse_residuals(pts: np.ndarray, ell: tuple) -> np.ndarray:

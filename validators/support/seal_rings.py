@@ -17,6 +17,7 @@ Pure functions on a boolean mask; no thresholds of the product here beyond the s
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -59,27 +60,27 @@ _RADII_TRIED = (0.88, 0.94, 1.0, 1.06, 1.12)
 _ON_RING = np.array([0.9, 0.95, 1.0, 1.04])
 
 
-def _coverages(mask: np.ndarray, cx: float, cy: float, ax: float, ay: float) -> list[float]:
-    """``_coverage`` on the ring samples for each radius in ``_RADII_TRIED``, sampled in one pass:
-    the same products in the same order, so the same pixels and the same figures."""
+def _coverages(
+    mask: np.ndarray, cx: np.ndarray, cy: np.ndarray, ax: np.ndarray, ay: np.ndarray
+) -> np.ndarray:
+    """``_coverage`` on the ring samples (``_ON_RING``) for each candidate (arrays of centres and
+    semi-axes, N) and each radius in ``_RADII_TRIED``: an N x 5 array, sampled in one pass with the
+    same products in the same order and dtypes as one call per candidate and radius (so the same
+    pixels and the same figures)."""
     h, w = mask.shape
-    c, s = np.cos(_ANGLES)[None, :, None], np.sin(_ANGLES)[None, :, None]
-    axk = np.array([ax * k for k in _RADII_TRIED])[:, None, None]
-    ayk = np.array([ay * k for k in _RADII_TRIED])[:, None, None]
-    xs = np.rint(cx + axk * _ON_RING[None, None, :] * c).astype(int)
-    ys = np.rint(cy + ayk * _ON_RING[None, None, :] * s).astype(int)
+    c, s = np.cos(_ANGLES)[None, None, :, None], np.sin(_ANGLES)[None, None, :, None]
+    axk = np.stack([ax * k for k in _RADII_TRIED], axis=1)[:, :, None, None]
+    ayk = np.stack([ay * k for k in _RADII_TRIED], axis=1)[:, :, None, None]
+    xs = np.rint(cx[:, None, None, None] + axk * _ON_RING * c).astype(int)
+    ys = np.rint(cy[:, None, None, None] + ayk * _ON_RING * s).astype(int)
     inside = (xs >= 0) & (xs < w) & (ys >= 0) & (ys < h)
     hit = np.zeros(xs.shape, bool)
     hit[inside] = mask[ys[inside], xs[inside]]
-    on_page = np.asarray(inside.any(axis=2))
-    any_hit = np.asarray(hit.any(axis=2))
-    out = []
-    for i in range(len(_RADII_TRIED)):
-        if on_page[i].sum() < 0.4 * len(_ANGLES):  # mostly off the image: not judged
-            out.append(0.0)
-        else:
-            out.append(float(any_hit[i][on_page[i]].mean()))
-    return out
+    on_page = np.asarray(inside.any(axis=3))
+    n_on = on_page.sum(axis=2)
+    n_hit = (np.asarray(hit.any(axis=3)) & on_page).sum(axis=2)
+    # a seal half off the page edge: judge the directions that lie on the image; mostly off: 0
+    return np.where(n_on < 0.4 * len(_ANGLES), 0.0, n_hit / np.maximum(n_on, 1))
 
 
 def _fill(mask: np.ndarray, cx: float, cy: float, ax: float, ay: float) -> float:
@@ -94,18 +95,30 @@ def _fill(mask: np.ndarray, cx: float, cy: float, ax: float, ay: float) -> float
     return float(mask[y0:y1, x0:x1][inner].mean()) if inner.any() else 0.0
 
 
-def judge(mask: np.ndarray, cx: float, cy: float, ax: float, ay: float, min_ring: float = 0.0) -> Ring | None:
-    """The best ring near (cx, cy, ax, ay) (radius tried from 0.88 to 1.12 of it), or None when no
-    radius reaches ``min_ring``."""
+def _best_ring(
+    mask: np.ndarray, cx: float, cy: float, ax: float, ay: float, min_ring: float, coverages: Sequence[float]
+) -> tuple[float, float, float, float] | None:
+    """(semi-axes, ring, outside) of the best radius given its ``_RADII_TRIED`` coverages, or None
+    when none reaches ``min_ring``."""
     best_k, best_ring = 1.0, -1.0
-    for k, ring in zip(_RADII_TRIED, _coverages(mask, cx, cy, ax, ay), strict=True):
+    for k, ring in zip(_RADII_TRIED, coverages, strict=True):
         if ring > best_ring:
-            best_k, best_ring = k, ring
+            best_k, best_ring = k, float(ring)
     if best_ring < min_ring:
         return None
     a, b = ax * best_k, ay * best_k
-    out = _coverage(mask, cx, cy, a, b, np.array([1.18, 1.26, 1.34]))
-    return Ring(cx, cy, a, b, best_ring, out, _fill(mask, cx, cy, a, b))
+    return a, b, best_ring, _coverage(mask, cx, cy, a, b, np.array([1.18, 1.26, 1.34]))
+
+
+def judge(mask: np.ndarray, cx: float, cy: float, ax: float, ay: float, min_ring: float = 0.0) -> Ring | None:
+    """The best ring near (cx, cy, ax, ay) (radius tried from 0.88 to 1.12 of it), or None when no
+    radius reaches ``min_ring``."""
+    covs = _coverages(mask, np.asarray([cx]), np.asarray([cy]), np.asarray([ax]), np.asarray([ay]))[0]
+    best = _best_ring(mask, cx, cy, ax, ay, min_ring, list(covs))
+    if best is None:
+        return None
+    a, b, ring, out = best
+    return Ring(cx, cy, a, b, ring, out, _fill(mask, cx, cy, a, b))
 
 
 def find_rings(
@@ -138,22 +151,29 @@ def find_rings(
         )
         if circles is None:
             continue
-        for x, y, r in circles[0][:40]:
-            cx, cy, ax, ay = x / sx, y / sy, r / sx, r / sy
+        cand = circles[0][:40]
+        cxs, cys, axs, ays = cand[:, 0] / sx, cand[:, 1] / sy, cand[:, 2] / sx, cand[:, 2] / sy
+        covs = _coverages(mask, cxs, cys, axs, ays)  # every candidate's ring at once
+        for i in range(len(cand)):
+            cx, cy, ax, ay = cxs[i], cys[i], axs[i], ays[i]
             if not rmin <= max(ax, ay) <= rmax * 1.15 or min(ax, ay) < 0.5 * rmin:
                 continue
             if any(math.hypot(cx - o.cx, cy - o.cy) < 0.5 * min(o.ax, o.ay) for o in rings):
                 continue
             # a ring with gaps (uneven ink, a faded side) is still a seal when nothing red is
             # around it; among red print it must be closed further
-            ring = judge(mask, cx, cy, ax, ay, min(min_ring, open_ring))
-            if ring is None or (ring.ring < min_ring and ring.outside > open_outside):
+            best = _best_ring(mask, cx, cy, ax, ay, min(min_ring, open_ring), list(covs[i]))
+            if best is None:
                 continue
-            if ring.outside > max_outside_ratio * ring.ring:
+            a, b, on_ring, outside = best
+            if on_ring < min_ring and outside > open_outside:
                 continue
-            if not min_fill <= ring.fill <= max_fill:
+            if outside > max_outside_ratio * on_ring:
                 continue
-            rings.append(ring)
+            fill = _fill(mask, cx, cy, a, b)  # only for the rings still in the running
+            if not min_fill <= fill <= max_fill:
+                continue
+            rings.append(Ring(cx, cy, a, b, on_ring, outside, fill))
     return rings
 
 
