@@ -12,12 +12,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, Field
 
 from extractors._layout import Layout, Row, Span, _fuzzy_find
 from pipeline import text as T
 from pipeline.codes import DOC_FIELDS, DocType
+from pipeline.config import read_yaml
 from pipeline.models import FieldValue, PageText
 
 ParseKind = Literal[
@@ -75,7 +75,7 @@ SPEC_PATH = Path(__file__).with_name("specs.yaml")
 
 @lru_cache(maxsize=1)
 def load_specs() -> SpecFile:
-    spec = SpecFile.model_validate(yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8")))
+    spec = SpecFile.model_validate(read_yaml(SPEC_PATH.read_text(encoding="utf-8")))
     for t, ts in spec.types.items():
         if tuple(ts.fields) != DOC_FIELDS[t]:
             raise ValueError(f"specs.yaml: fields of {t} must be exactly {DOC_FIELDS[t]}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -15,6 +15,14 @@ from pipeline.errors import ConfigError
 
 def _default_home() -> Path:
     return Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "intake"
+
+
+def read_yaml(text: str) -> Any:
+    """YAML text (our rule and spec files) as data: libyaml's parser where PyYAML has it (the same
+    data as ``yaml.safe_load``, ten times sooner: every worker process loads the rules)."""
+    import yaml
+
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def usable_cores() -> int:

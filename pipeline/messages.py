@@ -12,10 +12,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from pipeline.codes import FLAG_CATEGORIES, Severity
+from pipeline.config import read_yaml
 from pipeline.models import Flag, flag
 
 MESSAGES_FILE = Path(__file__).resolve().parent / "data" / "messages.yaml"
@@ -66,7 +66,7 @@ class MessageCatalog(BaseModel):
 
 @lru_cache(maxsize=4)
 def load_messages(path: Path = MESSAGES_FILE) -> MessageCatalog:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    raw = read_yaml(path.read_text(encoding="utf-8")) or {}
     return MessageCatalog.model_validate({"templates": raw})
 
 

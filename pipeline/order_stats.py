@@ -13,7 +13,7 @@ Histograms come from :func:`hist_u8` (OpenCV's ``calcHist``, with an optional ma
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import cv2
@@ -42,25 +42,16 @@ def _lerp(a: Any, b: Any, t: Any) -> Any:
     return out
 
 
-def hist_percentile(
-    counts: np.ndarray,
-    q: float | Sequence[float],
-    dtype: Any = np.float32,
-    values: np.ndarray | None = None,
-) -> Any:
-    """``np.percentile(a, q)`` of the array ``a`` (of ``dtype``) whose values have these counts.
-
-    ``q`` a Python number gives a scalar (NumPy's weak promotion: a float32 array stays float32);
-    a sequence gives an array (its float64 weights promote the result to float64)."""
-    weak = type(q) in (int, float)
-    qs = np.atleast_1d(np.true_divide(q, 100))
-    cum = np.cumsum(counts)
-    n = int(cum[-1])
+def _percentile(order_stat: Callable[[int], Any], n: int, q: float | Sequence[float]) -> Any:
+    """NumPy 2's linear-method percentile of ``n`` values given the k-th smallest (``order_stat``,
+    returning a scalar of the array's dtype). ``q`` a Python number gives a scalar (NumPy's weak
+    promotion: a float32 array stays float32); a sequence an array (its float64 weights promote the
+    result to float64)."""
     if n == 0:
         raise ValueError("no values")
-    vals = np.arange(len(counts)) if values is None else values
+    weak = type(q) in (int, float)
     out = []
-    for qi in qs:
+    for qi in np.atleast_1d(np.true_divide(q, 100)):
         v = (n - 1) * qi  # NumPy's virtual index for the linear method (float64)
         prev = np.floor(v)
         nxt = prev + 1
@@ -69,12 +60,42 @@ def hist_percentile(
         elif v < 0:
             prev = nxt = np.float64(0)
         gamma = v - prev
-        a = np.asarray(vals[_order_stat(cum, int(prev))], dtype=dtype)[()]
-        b = np.asarray(vals[_order_stat(cum, int(nxt))], dtype=dtype)[()]
-        out.append(_lerp(a, b, float(gamma) if weak else gamma))
-    if weak:
-        return out[0]
-    return np.array(out)
+        out.append(_lerp(order_stat(int(prev)), order_stat(int(nxt)), float(gamma) if weak else gamma))
+    return out[0] if weak else np.array(out)
+
+
+def hist_percentile(
+    counts: np.ndarray,
+    q: float | Sequence[float],
+    dtype: Any = np.float32,
+    values: np.ndarray | None = None,
+) -> Any:
+    """``np.percentile(a, q)`` of the array ``a`` (of ``dtype``) whose values have these counts."""
+    cum = np.cumsum(counts)
+    vals = np.arange(len(counts)) if values is None else values
+
+    def order_stat(k: int) -> Any:
+        return np.asarray(vals[_order_stat(cum, k)], dtype=dtype)[()]
+
+    return _percentile(order_stat, int(cum[-1]) if len(cum) else 0, q)
+
+
+def binned_percentile(a: np.ndarray, q: float | Sequence[float]) -> Any:
+    """``np.percentile(a, q)`` of a 1-D array of finite values >= 0 (e.g. chroma): the values are
+    binned by their integer part, and only the bin holding a wanted order statistic is sorted."""
+    n = len(a)
+    if n == 0:
+        raise ValueError("no values")
+    bins = a.astype(np.int64)  # truncation: the integer part of a value >= 0
+    cum = np.cumsum(np.bincount(bins))
+
+    def order_stat(k: int) -> Any:
+        b = _order_stat(cum, k)
+        below = int(cum[b - 1]) if b > 0 else 0
+        vals = a[bins == b]
+        return np.partition(vals, k - below)[k - below]
+
+    return _percentile(order_stat, n, q)
 
 
 def hist_median(counts: np.ndarray, dtype: Any = np.float32, values: np.ndarray | None = None) -> Any:

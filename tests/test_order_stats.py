@@ -83,3 +83,19 @@ def test_page_blank_from_the_histogram_is_the_float_formula(ink: float, paper: i
     img = np.clip(rng.normal(paper, 3, (900, 1300, 3)), 0, 255).astype(np.uint8)
     img[rng.random((900, 1300)) < ink] = (20, 30, 25)
     assert page_blank(img) == _reference_page_blank(img)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 10, 101, 5000, 123457])
+def test_binned_percentile_of_non_negative_floats(n: int) -> None:
+    from pipeline.order_stats import binned_percentile
+
+    rng = np.random.default_rng(n)
+    for a in (
+        (rng.random(n) * 300).astype(np.float32),
+        (rng.integers(0, 40, n) * np.float32(1.37)).astype(np.float32),  # many ties
+        np.zeros(n, np.float32),
+        rng.random(n) * 5,  # float64
+    ):
+        for q in QS:
+            assert _same(binned_percentile(a, q), np.percentile(a, q)), (n, q, a.dtype)
+        assert _same(binned_percentile(a, [1, 99]), np.percentile(a, [1, 99]))

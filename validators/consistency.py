@@ -27,12 +27,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Generic, Literal, TypeVar
 
-import yaml
 from pydantic import BaseModel, Field
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
 from pipeline.codes import DocType, Severity
+from pipeline.config import read_yaml
 from pipeline.messages import make_flag
 from pipeline.models import Evidence, FieldValue, Flag, MaterialResult
 from pipeline.plugins import CaseCheck, CaseContext
@@ -60,7 +60,7 @@ class ConsistencyRules(BaseModel):
 
 @lru_cache(maxsize=1)
 def load_rules(path: Path = RULES_PATH) -> ConsistencyRules:
-    return ConsistencyRules.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+    return ConsistencyRules.model_validate(read_yaml(path.read_text(encoding="utf-8")) or {})
 
 
 # --------------------------------------------------------------------------- parsing: the one parser of pipeline.text

@@ -19,10 +19,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from pipeline.codes import ServiceCode, Severity
+from pipeline.config import read_yaml
 from pipeline.messages import make_flag
 from pipeline.models import Flag
 from pipeline.plugins import CaseCheck, CaseContext
@@ -108,7 +108,7 @@ def _rule_cache(elig: Eligibility, code: ServiceCode) -> ServiceRule:
 
 @lru_cache(maxsize=4)
 def load_eligibility(path: Path = ELIGIBILITY_PATH) -> Eligibility:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    raw = read_yaml(path.read_text(encoding="utf-8")) or {}
     return Eligibility.model_validate(raw)
 
 

@@ -16,10 +16,10 @@ from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from pipeline.codes import DOC_NAMES, DocType, Severity
+from pipeline.config import read_yaml
 from pipeline.messages import make_flag
 from pipeline.models import Flag, evidence_of
 from pipeline.plugins import MaterialCheck, MaterialContext
@@ -48,7 +48,7 @@ class ValidityRules(BaseModel):
 
 @lru_cache(maxsize=2)
 def load_rules(path: Path = DATA) -> ValidityRules:
-    return ValidityRules.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return ValidityRules.model_validate(read_yaml(path.read_text(encoding="utf-8")))
 
 
 parse_date = to_date

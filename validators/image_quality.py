@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from pipeline.codes import DOC_NAMES, DocType, Severity
+from pipeline.config import read_yaml
 from pipeline.messages import make_flag
 from pipeline.models import Evidence, Flag, OcrLine, Page
 from pipeline.plugins import MaterialCheck, MaterialContext
@@ -82,7 +82,7 @@ class QualityConfig(_Strict):
 
 @lru_cache(maxsize=2)
 def load_config(path: Path = DATA) -> QualityConfig:
-    return QualityConfig.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return QualityConfig.model_validate(read_yaml(path.read_text(encoding="utf-8")))
 
 
 # --------------------------------------------------------------------------- upright page views

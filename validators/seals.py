@@ -27,12 +27,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 from rapidfuzz import fuzz
 
 from pipeline import timing
 from pipeline.codes import DocType, Severity
+from pipeline.config import read_yaml
 from pipeline.messages import make_flag
 from pipeline.models import Box, Evidence, Flag
 from pipeline.plugins import MaterialCheck, MaterialContext
@@ -80,7 +80,7 @@ class SealRules(BaseModel):
 
 @lru_cache(maxsize=2)
 def load_rules(path: Path = DATA) -> SealRules:
-    return SealRules.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return SealRules.model_validate(read_yaml(path.read_text(encoding="utf-8")))
 
 
 # --------------------------------------------------------------------------- ring text

@@ -27,7 +27,7 @@ import cv2
 import numpy as np
 
 from pipeline.models import Box, OcrLine
-from pipeline.order_stats import channel_medians, hist_percentile, hist_u8
+from pipeline.order_stats import binned_percentile, channel_medians, hist_percentile, hist_u8
 
 SQRT_2PI = math.sqrt(2 * math.pi)
 #: Edge width (px) a perfectly sharp, pixel-sampled edge measures with our estimator.
@@ -892,4 +892,4 @@ def colour_stats(image: np.ndarray, mask: np.ndarray | None = None) -> Colour:
     bal = cv2.LUT(im, lut.reshape(1, 256, 3))
     b0, b1, b2 = bal[:, :, 0], bal[:, :, 1], bal[:, :, 2]
     chroma = (np.maximum(np.maximum(b0, b1), b2) - np.minimum(np.minimum(b0, b1), b2))[sel]
-    return Colour(float(np.percentile(chroma, 99)), float(np.count_nonzero(chroma > 30) / len(chroma)))
+    return Colour(float(binned_percentile(chroma, 99)), float(np.count_nonzero(chroma > 30) / len(chroma)))

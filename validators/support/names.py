@@ -24,11 +24,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, Field, field_validator
 from pypinyin import Style, pinyin
 from rapidfuzz.distance import Levenshtein
 
+from pipeline.config import read_yaml
 from pipeline.text.ids import is_valid_id, normalize_id
 
 #: Below this field confidence, a one-character difference is taken as a possible OCR misreading.
@@ -101,7 +101,7 @@ class NameTables(BaseModel):
 
     @classmethod
     def load(cls, path: Path) -> NameTables:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        raw = read_yaml(path.read_text(encoding="utf-8")) or {}
         return cls.model_validate(raw)
 
 

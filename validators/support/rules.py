@@ -24,6 +24,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
 from pipeline.codes import DocType, ServiceCode
+from pipeline.config import read_yaml
 from pipeline.errors import ConfigError
 
 RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
@@ -308,7 +309,7 @@ class RegionOverlay(BaseModel):
 
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = read_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as e:
         raise RulesError(f"{path.name}: not valid YAML: {e}") from None
     if not isinstance(data, dict):
