@@ -115,6 +115,13 @@ class MaterialContext:
             self.engine = get_engine(self.settings)
         return self.engine
 
+    def read_line(self, image: Any) -> Any:
+        """One line of text read from part of a page (a second look), through the OCR cache: the
+        engine is loaded only when the cache does not have it."""
+        from pipeline.ocr import read_line
+
+        return read_line(image, self.settings, self.engine, self.ocr_engine)
+
 
 @dataclass
 class CaseContext:

@@ -8,7 +8,7 @@ import pytest
 
 from pipeline.config import Settings
 from pipeline.models import OcrLine
-from pipeline.ocr import OcrEngine, OcrEngineError, get_engine, recognize_page
+from pipeline.ocr import OcrEngine, OcrEngineError, get_engine, read_line, recognize_page
 from tests.rendering import render_lines
 
 
@@ -24,6 +24,10 @@ class CountingEngine(OcrEngine):
     def recognize(self, image: np.ndarray) -> list[OcrLine]:
         self.calls += 1
         return self.inner.recognize(image)
+
+    def read_line(self, image: np.ndarray) -> OcrLine | None:
+        self.calls += 1
+        return self.inner.read_line(image)
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +53,27 @@ def test_cache_by_content_hash(tmp_path: Path, engine: OcrEngine) -> None:
     other[:50, :50] = 0
     recognize_page(other, settings, counting)
     assert counting.calls > calls
+
+
+@pytest.mark.slow
+def test_one_line_reads_go_through_the_cache_too(tmp_path: Path, engine: OcrEngine) -> None:
+    """A seal's ring strip read again (the same case resubmitted, a portal retry) is served from the
+    OCR cache, without the engine; the page cache's entries are not mistaken for it."""
+    settings = Settings(home=tmp_path, workers=1)
+    page = np.asarray(render_lines(["财政票据监制章"], width=420))
+    rows = np.nonzero((page[:, :, 0] < 160).any(axis=1))[0]
+    strip = np.ascontiguousarray(page[rows[0] - 6 : rows[-1] + 6])  # one line, as a ring strip is
+    counting = CountingEngine(engine)
+    first = read_line(strip, settings, counting)
+    assert counting.calls == 1 and first is not None and "监制" in first.text
+    again = read_line(strip.copy(), settings, counting)
+    assert counting.calls == 1  # served from the cache
+    assert again is not None and (again.text, again.confidence) == (first.text, first.confidence)
+    recognize_page(strip, settings, counting)  # the same pixels as a page: its own entry
+    assert counting.calls == 2
+    off = Settings(home=tmp_path, workers=1, ocr_cache=False)
+    read_line(strip, off, counting)
+    assert counting.calls == 3
 
 
 @pytest.mark.slow

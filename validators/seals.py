@@ -250,7 +250,7 @@ def official_seals(ctx: MaterialContext) -> Iterator[Flag]:
         if i < rules.read_ring_text:
             try:
                 with timing.stage("seal.ring_text"):
-                    text, conf = ring_text(by_index[page].image, seal, ctx.ocr_engine())
+                    text, conf = ring_text(by_index[page].image, seal, ctx)  # ctx.read_line: cached
                 info["text"] = text
                 info["text_confidence"] = round(conf, 3)
                 if names and text:

@@ -9,6 +9,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -312,6 +313,37 @@ def _reads_well(lines: list[OcrLine]) -> bool:
         return False
     mean_conf = sum(ln.confidence * len(ln.text) for ln in lines) / chars
     return mean_conf >= 0.85 and _vertical_share(lines) < 0.3
+
+
+def read_line(
+    image: np.ndarray,
+    settings: Settings,
+    engine: Any | None = None,
+    load: Callable[[], Any] | None = None,
+) -> OcrLine | None:
+    """One line of text (recognition only: a seal's ring strip), through the OCR cache like a page.
+
+    ``engine`` is the engine that read the pages, if any; ``load`` gives one on a cache miss (so a
+    cached read needs no engine loaded). Line entries have their own keys: the same pixels read as
+    a page are another entry."""
+    cache = _cache(settings)
+    ident = (
+        _identity(settings)
+        if engine is None
+        else (getattr(engine, "name", ""), getattr(engine, "version", ""))
+    )
+    key = f"line:{OcrCache.key(image, ident)}" if cache and ident and ident[0] else ""
+    if cache and key:
+        hit = cache.get(key)
+        if hit is not None:
+            timing.count("ocr_line_cache_hits")
+            return hit[0][0] if hit[0] else None
+    if engine is None:
+        engine = load() if load is not None else get_engine(settings)
+    line: OcrLine | None = engine.read_line(image)
+    if cache and key:
+        cache.put(key, [line] if line is not None else [], 0)
+    return line
 
 
 def recognize_page(
