@@ -9,7 +9,9 @@ pixels as when all pages stayed in memory.
 
 The folder (``intake-pages-*`` in the system's temporary directory, ``TMPDIR``) is mode 0700, its
 files 0600; it is removed by :meth:`PagePixels.close` (the runner calls it when the material is
-done, on every path), and otherwise when the store is garbage-collected or the process exits.
+done, on every path), and otherwise when the store is garbage-collected or the process exits. A
+process killed outright (SIGKILL, the OOM killer) cannot clean up: its folders carry its pid, and the
+next runner removes those whose process is gone (:func:`sweep_orphans`).
 ``TMPDIR`` should be on disk: on a RAM-backed tmpfs the spilled pages would still cost memory.
 """
 
@@ -17,8 +19,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import tempfile
 import threading
+import time
 import weakref
 from collections import OrderedDict
 from pathlib import Path
@@ -29,8 +33,48 @@ PREFIX = "intake-pages-"
 
 
 def make_spill_dir() -> Path:
-    """A fresh owner-only (0700) folder for one material's pages."""
-    return Path(tempfile.mkdtemp(prefix=PREFIX))
+    """A fresh owner-only (0700) folder for one material's pages, named after this process (so that
+    :func:`sweep_orphans` can tell when its owner is gone)."""
+    return Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-"))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+#: a folder is swept only when untouched this long too: a process of another PID namespace (another
+#: container sharing the temporary folder) may look dead from here
+ORPHAN_AGE_S = 900.0
+
+
+def sweep_orphans(min_age_s: float = ORPHAN_AGE_S) -> int:
+    """Remove the page folders of processes that no longer exist (a worker killed with SIGKILL or by
+    the OOM killer cannot remove its own), untouched for ``min_age_s``; only folders of this user.
+    Returns how many."""
+    root = Path(tempfile.gettempdir())
+    now = time.time()
+    removed = 0
+    for d in root.glob(PREFIX + "*-*"):
+        pid_text = d.name[len(PREFIX) :].split("-", 1)[0]
+        if not pid_text.isdigit():
+            continue
+        try:
+            st = d.lstat()
+        except OSError:
+            continue
+        if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid() or now - st.st_mtime < min_age_s:
+            continue
+        if _alive(int(pid_text)):
+            continue
+        shutil.rmtree(d, ignore_errors=True)
+        removed += not d.exists()
+    return removed
 
 
 def page_file(directory: Path, index: int) -> Path:

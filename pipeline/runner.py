@@ -44,6 +44,7 @@ from pipeline.models import (
     load_case,
 )
 from pipeline.ocr import OcrEngine, get_engine, recognize_page
+from pipeline.pixels import sweep_orphans
 from pipeline.plugins import (
     CaseContext,
     EnrollmentLookup,
@@ -343,6 +344,7 @@ class CaseRunner:
         self._hospitals = hospitals
         self._store_errors = list(store_errors)
         set_pixel_limits(self.settings)
+        sweep_orphans()  # pages a killed worker of an earlier run left behind
         self._pool: Executor | None = make_pool(self.settings, registry) if pool and engine is None else None
 
     def close(self) -> None:

@@ -316,3 +316,31 @@ def test_phone_photo_stays_within_its_budget(tmp_path: Path) -> None:
     r = json.loads(out.strip().splitlines()[-1])
     assert r["size"] == [4000, 3000], r
     assert r["worker_mb"] < PHOTO_PEAK_MB, r
+
+
+def test_spill_folders_of_a_killed_worker_are_swept(spill_root: Path) -> None:
+    """A worker killed with SIGKILL (OOM killer, kill -9) cannot remove its pages' folder: the next
+    runner sweeps folders whose process is gone. A live process's folder is left alone."""
+    import os
+    import signal
+    import time
+
+    from pipeline.pixels import make_spill_dir, sweep_orphans
+
+    pid = os.fork()
+    if pid == 0:  # a "worker" that spills a page and dies without cleaning up
+        d = make_spill_dir()
+        (d / "0.npy").write_bytes(b"pixels")
+        os.kill(os.getpid(), signal.SIGKILL)
+    os.waitpid(pid, 0)
+    orphans = _left(spill_root)
+    assert len(orphans) == 1
+    mine = make_spill_dir()
+    assert sweep_orphans() == 0  # just written: it may belong to a process we cannot see
+    old = time.time() - 3600
+    for d in (*orphans, mine):
+        os.utime(d, (old, old))
+    assert sweep_orphans() == 1
+    assert _left(spill_root) == [mine]
+    assert sweep_orphans() == 0
+    mine.rmdir()
