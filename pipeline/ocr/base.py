@@ -8,6 +8,7 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -80,15 +81,6 @@ def _recorded(settings: Settings, threads: int) -> OcrEngine:
     return RecordedOcrEngine(settings.ocr_recordings)
 
 
-#: The engines ``INTAKE_OCR_ENGINE`` can name: adding one is a module and a line here.
-ENGINES: dict[str, Callable[[Settings, int], OcrEngine]] = {
-    "rapidocr": _rapidocr,
-    "faster-paddle": _faster_paddle,
-    "paddle": _paddle,
-    "recorded": _recorded,
-}
-
-
 def _missing_module(engine: str, module: str, hint: str) -> str | None:
     import importlib.util
 
@@ -97,21 +89,47 @@ def _missing_module(engine: str, module: str, hint: str) -> str | None:
     return None
 
 
+def _paddle_problem(settings: Settings) -> str | None:
+    from pipeline.ocr.paddle import configuration_problem as paddle_problem
+
+    return paddle_problem(settings)
+
+
+def _recorded_problem(settings: Settings) -> str | None:
+    recordings = settings.ocr_recordings
+    if recordings is not None and not recordings.is_dir():
+        return f"the recorded OCR engine has no folder {recordings} (INTAKE_OCR_RECORDINGS)"
+    return None
+
+
+@dataclass(frozen=True)
+class EngineEntry:
+    """How to load an engine, and what keeps it from loading (one line naming the fix, or None;
+    loads nothing, so it is cheap enough for start-up)."""
+
+    load: Callable[[Settings, int], OcrEngine]
+    problem: Callable[[Settings], str | None]
+
+
+#: The engines ``INTAKE_OCR_ENGINE`` can name: adding one is a module and an entry here.
+ENGINES: dict[str, EngineEntry] = {
+    "rapidocr": EngineEntry(
+        _rapidocr, lambda s: _missing_module("rapidocr", "rapidocr", "reinstall intake: make setup")
+    ),
+    "faster-paddle": EngineEntry(
+        _faster_paddle,
+        lambda s: _missing_module("faster-paddle", "faster_paddle", "pip install faster-paddle"),
+    ),
+    "paddle": EngineEntry(_paddle, _paddle_problem),
+    "recorded": EngineEntry(_recorded, _recorded_problem),
+}
+
+
 def configuration_problem(settings: Settings) -> str | None:
     """What keeps the configured engine from loading at all (not installed, no models), as one line
     naming the fix; None when nothing is known to be wrong. Loads nothing: cheap enough for start-up."""
-    if settings.ocr_engine == "rapidocr":
-        return _missing_module("rapidocr", "rapidocr", "reinstall intake: make setup")
-    if settings.ocr_engine == "faster-paddle":
-        return _missing_module("faster-paddle", "faster_paddle", "pip install faster-paddle")
-    if settings.ocr_engine == "paddle":
-        from pipeline.ocr.paddle import configuration_problem as paddle_problem
-
-        return paddle_problem(settings)
-    recordings = settings.ocr_recordings
-    if settings.ocr_engine == "recorded" and recordings is not None and not recordings.is_dir():
-        return f"the recorded OCR engine has no folder {settings.ocr_recordings} (INTAKE_OCR_RECORDINGS)"
-    return None
+    entry = ENGINES.get(settings.ocr_engine)
+    return entry.problem(settings) if entry is not None else None
 
 
 def check_engine(settings: Settings) -> None:
@@ -140,10 +158,10 @@ def get_engine(settings: Settings, threads: int | None = None) -> OcrEngine:
     with _lock:
         eng = _engines.get(key)
         if eng is None:
-            factory = ENGINES.get(settings.ocr_engine)
-            if factory is None:  # pragma: no cover - guarded by Settings' Literal
+            entry = ENGINES.get(settings.ocr_engine)
+            if entry is None:  # pragma: no cover - guarded by Settings' Literal
                 raise OcrEngineError(f"unknown OCR engine {settings.ocr_engine!r}")
-            eng = _engines[key] = factory(settings, threads)
+            eng = _engines[key] = entry.load(settings, threads)
     return eng
 
 
