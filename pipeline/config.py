@@ -132,6 +132,10 @@ class Settings(BaseSettings):
     api_runners: int = 1  # threads running cases (each uses the shared material worker pool)
     api_lease_seconds: float = 30.0  # a running submission whose server stops renewing this is resumed
     api_max_attempts: int = 3  # a submission that brought its server down this often is marked failed
+    # the executor (the Prefect API, the storage) cannot be reached: the submission goes back to the
+    # queue after a pause (backoff x 2^n, at most 60 s), this many times before it is marked failed
+    api_executor_retries: int = 8
+    api_executor_retry_backoff: float = 2.0
     api_callback_attempts: int = 6  # deliveries tried this often before being marked failed
     api_callback_backoff: float = 5.0  # seconds before the 1st retry; doubles each time
     api_callback_timeout: float = 10.0

@@ -605,6 +605,26 @@ class CaseStore:
             )
             return int(failed.rowcount or 0) + int(back.rowcount or 0)  # type: ignore[attr-defined]
 
+    def release(self, submission_id: str, owner: str) -> bool:
+        """``running -> queued`` for the holder of the claim, the claim's attempt taken back (the
+        executor could not be reached: the case did not run). False when the claim was lost."""
+        with self._session() as s, s.begin():
+            res = s.execute(
+                update(SubmissionRow)
+                .where(
+                    SubmissionRow.id == submission_id,
+                    SubmissionRow.status == "running",
+                    SubmissionRow.claimed_by == owner,
+                )
+                .values(
+                    status="queued",
+                    claimed_by=None,
+                    lease_until=None,
+                    attempts=SubmissionRow.attempts - 1,
+                )
+            )
+            return bool(res.rowcount)  # type: ignore[attr-defined]
+
     def finish(
         self,
         submission_id: str,

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.config import Settings
+from pipeline.errors import TransientError
 from pipeline.models import CaseError
 from pipeline.stores.cases import Submission
 
@@ -36,6 +37,28 @@ POLL_SECONDS = 1.0
 
 class ExecutorError(RuntimeError):
     """The executor could not get the submission run; the message is one line, fit for the client."""
+
+
+class ExecutorUnavailable(ExecutorError):
+    """The executor cannot be reached just now (the Prefect API or the storage is down): an outage,
+    not the submission's fault. The submission goes back to the queue."""
+
+
+def _unreachable(e: BaseException) -> BaseException | None:
+    """The connection failure behind ``e`` (anywhere in its chain of causes), or None."""
+    import httpx
+
+    seen: set[int] = set()
+    cur: BaseException | None = e
+    while cur is not None and id(cur) not in seen:
+        seen.add(id(cur))
+        if isinstance(cur, httpx.TransportError | ConnectionError | TransientError):
+            return cur
+        status = getattr(getattr(cur, "response", None), "status_code", None)
+        if type(cur).__name__ == "PrefectHTTPStatusError" and status in (502, 503, 504):
+            return cur
+        cur = cur.__cause__ or cur.__context__
+    return None
 
 
 class PrefectExecutor:
@@ -52,6 +75,19 @@ class PrefectExecutor:
         return f"api/{sub.created_at:%Y-%m-%d}/{sub.id}"
 
     def run_submission(self, sub: Submission, folder: Path) -> dict[str, Any]:
+        try:
+            return self._run_submission(sub, folder)
+        except (ExecutorError, CaseError):
+            raise
+        except Exception as e:
+            cause = _unreachable(e)
+            if cause is None:
+                raise
+            raise ExecutorUnavailable(
+                f"the Prefect API or the storage cannot be reached ({type(cause).__name__})"
+            ) from e
+
+    def _run_submission(self, sub: Submission, folder: Path) -> dict[str, Any]:
         key = self.key_of(sub)
         if not sub.location.startswith("storage:"):
             self.storage.put_case(key, folder)

@@ -39,7 +39,7 @@ from typing import Any
 
 from pipeline import __version__
 from pipeline.app.api.callbacks import CallbackPolicy, CallbackRefused, delivery_client
-from pipeline.app.api.executors import ExecutorError
+from pipeline.app.api.executors import ExecutorError, ExecutorUnavailable
 from pipeline.config import Settings
 from pipeline.models import CaseError
 from pipeline.safety import applicant_view
@@ -122,6 +122,7 @@ class SubmissionWorker:
         self._threads: list[threading.Thread] = []
         self.runner: Any = None
         self.avg_seconds = 1.0  # moving average of a submission's run time, for Retry-After
+        self._unavailable: dict[str, int] = {}  # submission id -> tries that found the executor down
 
     # ------------------------------------------------------------------ life cycle
     def start(self) -> None:
@@ -195,12 +196,26 @@ class SubmissionWorker:
                 report = self.runner.run(folder).to_json()
         except CaseError as e:
             error = str(e)
+        except ExecutorUnavailable as e:  # an outage: back to the queue after a pause, a few times
+            n = self._unavailable[sub.id] = self._unavailable.get(sub.id, 0) + 1
+            if n <= self.settings.api_executor_retries:
+                pause = min(60.0, self.settings.api_executor_retry_backoff * 2 ** (n - 1))
+                log.warning("submission %s: %s; back in the queue in %.1f s (retry %d)", sub.id, e, pause, n)
+                self._stop.wait(pause)
+                try:
+                    if self.store.release(sub.id, self.owner):
+                        self.notify()
+                except Exception as err:  # the lease runs out and the submission is resumed anyway
+                    log.error("could not requeue submission %s: %s", sub.id, type(err).__name__)
+                return
+            error = f"{e} ({n} tries)"
         except ExecutorError as e:  # e.g. the Prefect deployment does not exist
             log.warning("submission %s failed: %s", sub.id, e)
             error = str(e)
         except Exception as e:
             log.error("submission %s failed: %s", sub.id, type(e).__name__, exc_info=e)
             error = f"internal error ({type(e).__name__})"
+        self._unavailable.pop(sub.id, None)
         dt = time.perf_counter() - t0
         self.avg_seconds = 0.8 * self.avg_seconds + 0.2 * dt
         callback = sub.callback_url
