@@ -184,3 +184,23 @@ def test_postgres_catalogue_in_a_private_schema(tmp_path: Path) -> None:
         with admin.begin() as conn:
             conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
         admin.dispose()
+
+
+def test_cli_reads_the_environment_of_each_invocation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In one process (tests, an embedding program) each invocation uses its own INTAKE_* settings, not
+    those cached by an earlier call: the catalogue lands in this invocation's home."""
+    from typer.testing import CliRunner
+
+    from pipeline.app.cli import app
+    from pipeline.config import get_settings
+
+    monkeypatch.setenv("INTAKE_HOME", str(tmp_path / "earlier"))
+    get_settings.cache_clear()
+    assert get_settings().home == tmp_path / "earlier"  # cached by an earlier user of the process
+    env = {"INTAKE_HOME": str(tmp_path / "now"), "INTAKE_ENROLLMENT_URL": "", "INTAKE_HOSPITALS_URL": ""}
+    r = CliRunner().invoke(app, ["hospitals", "import", str(SAMPLE)], env=env)
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "now" / "enrollment.sqlite").is_file()
+    get_settings.cache_clear()

@@ -57,6 +57,9 @@ def main(
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     install_log_redaction()
+    # each invocation reads INTAKE_* afresh: in one process (tests, a program embedding the CLI) an
+    # earlier caller's cached settings would send this command to another home
+    get_settings.cache_clear()
 
 
 def _safe(text: str) -> str:
