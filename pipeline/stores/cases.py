@@ -391,6 +391,15 @@ def migrate(engine: Engine, url: str) -> None:
 # --------------------------------------------------------------------------- the store
 
 
+def _held(submission_id: str, owner: str) -> tuple[Any, ...]:
+    """The submission, running under ``owner``'s claim (a claim lost to another server matches nothing)."""
+    return (
+        SubmissionRow.id == submission_id,
+        SubmissionRow.status == "running",
+        SubmissionRow.claimed_by == owner,
+    )
+
+
 class CaseStore:
     """See the module docstring. Thread-safe; one instance per process and URL (:func:`open_cases`)."""
 
@@ -611,11 +620,7 @@ class CaseStore:
         with self._session() as s, s.begin():
             res = s.execute(
                 update(SubmissionRow)
-                .where(
-                    SubmissionRow.id == submission_id,
-                    SubmissionRow.status == "running",
-                    SubmissionRow.claimed_by == owner,
-                )
+                .where(*_held(submission_id, owner))
                 .values(
                     status="queued",
                     claimed_by=None,
@@ -653,15 +658,7 @@ class CaseStore:
         else:
             values["error"] = (error or "failed")[:500]
         with self._session() as s, s.begin():
-            res = s.execute(
-                update(SubmissionRow)
-                .where(
-                    SubmissionRow.id == submission_id,
-                    SubmissionRow.status == "running",
-                    SubmissionRow.claimed_by == owner,
-                )
-                .values(**values)
-            )
+            res = s.execute(update(SubmissionRow).where(*_held(submission_id, owner)).values(**values))
             if not res.rowcount:  # type: ignore[attr-defined]
                 return False
             if callback_url:
