@@ -238,3 +238,40 @@ def test_a_missing_or_unserved_deployment_fails_the_submission(
         assert run.state is not None and run.state.is_cancelled()  # a worker coming later will not run it
     finally:
         get_settings.cache_clear()
+
+
+def test_shutdown_does_not_wait_for_a_flow_run_and_the_submission_resumes(
+    harness: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Stopping the server while a submission waits for its flow run returns at once (not after the
+    30 s join): the submission stays claimed, its lease runs out, and it is resumed later; the flow
+    run is left alone (not cancelled), so the resumed submission waits for that same run."""
+    from flows.intake_flows import process_case
+
+    monkeypatch.setenv("INTAKE_HOME", str(tmp_path / "flow-home"))
+    get_settings.cache_clear()
+    process_case.to_deployment(name="served-later").apply()
+    try:
+        with api_client(
+            tmp_path / "api",
+            api_executor="prefect",
+            api_prefect_deployment="process-case/served-later",
+            api_prefect_start_timeout=600.0,
+            storage_root=tmp_path / "storage",
+        ) as (c, store, _):
+            _, key, _ = store.add_client("portal")
+            r = c.post("/v1/submissions", headers=bearer(key), files={"case": (None, case_bytes("PF-S1"))})
+            sid = r.json()["id"]
+            end = time.monotonic() + 60
+            while not _flow_runs("process-case/served-later") and time.monotonic() < end:
+                time.sleep(0.5)
+            assert _flow_runs("process-case/served-later"), "no flow run was created"
+            t0 = time.monotonic()
+        stopped_in = time.monotonic() - t0
+        assert stopped_in < 10, stopped_in
+        sub = store.get_submission(sid)
+        assert sub is not None and sub.status == "running" and sub.reports_written == 0  # resumable
+        (run,) = _flow_runs("process-case/served-later")
+        assert run.state is not None and not run.state.is_final()  # still waiting for a worker
+    finally:
+        get_settings.cache_clear()

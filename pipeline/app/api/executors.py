@@ -22,6 +22,7 @@ case a second time when the flow had already finished it.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,12 @@ POLL_SECONDS = 1.0
 
 class ExecutorError(RuntimeError):
     """The executor could not get the submission run; the message is one line, fit for the client."""
+
+
+class ExecutorInterrupted(RuntimeError):
+    """The server is stopping: the submission is left as it is (claimed, its lease running out), so
+    that it is resumed; a flow run already started is not touched (the resumed submission waits for
+    it through its idempotency key)."""
 
 
 class ExecutorUnavailable(ExecutorError):
@@ -68,6 +75,11 @@ class PrefectExecutor:
         self.settings = settings
         self.storage = get_storage(settings)
         self.deployment = settings.api_prefect_deployment
+        self._stopping = threading.Event()
+
+    def interrupt(self) -> None:
+        """The server is stopping: waits for flow runs end now (:class:`ExecutorInterrupted`)."""
+        self._stopping.set()
 
     def key_of(self, sub: Submission) -> str:
         if sub.location.startswith("storage:"):
@@ -77,7 +89,7 @@ class PrefectExecutor:
     def run_submission(self, sub: Submission, folder: Path) -> dict[str, Any]:
         try:
             return self._run_submission(sub, folder)
-        except (ExecutorError, CaseError):
+        except (ExecutorError, ExecutorInterrupted, CaseError):
             raise
         except Exception as e:
             cause = _unreachable(e)
@@ -148,7 +160,8 @@ class PrefectExecutor:
                             f"no worker started the flow run of the Prefect deployment {name} "
                             f"within {limit:g} s (INTAKE_API_PREFECT_START_TIMEOUT)"
                         )
-                time.sleep(POLL_SECONDS)
+                if self._stopping.wait(POLL_SECONDS):
+                    raise ExecutorInterrupted(f"the server is stopping; flow run {flow_run.id} left running")
                 flow_run = client.read_flow_run(flow_run.id)
         if not state.is_completed():
             raise ExecutorError(f"the flow run of the Prefect deployment {name} ended {state.name}")

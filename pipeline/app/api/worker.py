@@ -39,7 +39,7 @@ from typing import Any
 
 from pipeline import __version__
 from pipeline.app.api.callbacks import CallbackPolicy, CallbackRefused, delivery_client
-from pipeline.app.api.executors import ExecutorError, ExecutorUnavailable
+from pipeline.app.api.executors import ExecutorError, ExecutorInterrupted, ExecutorUnavailable
 from pipeline.config import Settings
 from pipeline.models import CaseError
 from pipeline.safety import applicant_view
@@ -143,6 +143,9 @@ class SubmissionWorker:
         """Stop taking work; a submission still running when the timeout passes resumes elsewhere."""
         self._stop.set()
         self._deliver_now.set()
+        interrupt = getattr(self.runner, "interrupt", None)
+        if callable(interrupt):  # the Prefect executor: stop waiting for flow runs
+            interrupt()
         for _ in self._threads:
             try:
                 self.hints.put_nowait("")
@@ -196,6 +199,9 @@ class SubmissionWorker:
                 report = self.runner.run(folder).to_json()
         except CaseError as e:
             error = str(e)
+        except ExecutorInterrupted as e:  # shutting down: the lease runs out and the submission resumes
+            log.info("submission %s: %s", sub.id, e)
+            return
         except ExecutorUnavailable as e:  # an outage: back to the queue after a pause, a few times
             n = self._unavailable[sub.id] = self._unavailable.get(sub.id, 0) + 1
             if n <= self.settings.api_executor_retries:
