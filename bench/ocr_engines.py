@@ -224,7 +224,11 @@ def cut_down_cases(items: list[Item], dest: Path) -> list[Path]:
         data["materials"] = [m for m in data["materials"] if m["file"] in keep]
         (d / "case.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
         for i in its:
-            os.symlink(i.path, d / i.file)
+            # a hard link (or a copy), not a symlink: case folders refuse symlinked materials
+            try:
+                os.link(i.path, d / i.file)
+            except OSError:
+                shutil.copyfile(i.path, d / i.file)
         out.append(d)
     return out
 

@@ -4,6 +4,7 @@ a moved module must not be found out by the next person to measure)."""
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 from pathlib import Path
 
@@ -49,3 +50,23 @@ def test_bench_script_imports(script: str) -> None:
                 assert hasattr(m, alias.name) or importlib.util.find_spec(f"{node.module}.{alias.name}"), (
                     f"{script}: {node.module}.{alias.name}"
                 )
+
+
+@pytest.mark.slow
+def test_engine_bench_pipeline_row_reads_the_fields(tmp_path: Path) -> None:
+    """The pipeline row of bench/ocr_engines.py really runs the cases (it once linked the materials
+    into its case folders, which refuse symlinks: every case failed in 0.2 s with 0 fields read)."""
+    import subprocess
+
+    out = tmp_path / "bench.json"
+    cmd = [sys.executable, str(BENCH / "ocr_engines.py"), "--runs", "1", "--limit", "2"]
+    r = subprocess.run(
+        [*cmd, "--rows", "pipe:rapidocr", "--json", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "PYTHONPATH": str(BENCH.parent)},
+    )
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "pipe:rapidocr" in out.read_text(encoding="utf-8")
+    assert "(0/" not in r.stdout and " 0.0%" not in r.stdout, r.stdout
