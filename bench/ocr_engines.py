@@ -242,11 +242,14 @@ def run_pipe(
     truth = {(i.case, i.file): i for i in items}
     hit = total = 0
     enrollment = str(ROOT / "samples" / "enrollment.csv")
-    try:  # this tree: the composition root builds the runner
+    import pipeline
+
+    tree = Path(pipeline.__file__).resolve().parent
+    if (tree / "app" / "wiring.py").is_file():  # the composition root builds the runner
         from pipeline.app.wiring import build_runner
 
         runner = build_runner(settings, enrollment=enrollment)
-    except ImportError:  # a --baseline tree from before the composition root
+    else:  # a --baseline tree from before the composition root (its own CaseRunner, not this tree's)
         from pipeline.runner import CaseRunner
 
         runner = CaseRunner(settings, enrollment=enrollment)  # type: ignore[call-arg]
@@ -277,7 +280,10 @@ def run_baseline(
     cmd += ["--cases-dir", str(cases), "--workers", str(workers), "--threads", str(threads)]
     cmd += [*(["--limit", str(limit)] if limit else []), *(["--score"] if score else [])]
     env = {**os.environ, "INTAKE_BENCH_TREE": str(tree), "PYTHONPATH": str(tree)}
-    out = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True).stdout
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if proc.returncode != 0:
+        raise SystemExit(f"the baseline tree {tree} failed:\n{proc.stderr[-3000:]}")
+    out = proc.stdout
     data = json.loads(out.strip().splitlines()[-1])
     return Measure(data["seconds"], data["rss_mb"], tuple(data["fields"]) if data["fields"] else None)
 
