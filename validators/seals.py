@@ -94,8 +94,9 @@ def normalise_institution(text: str) -> str:
     return _SUFFIX.sub("", t)
 
 
-def ring_text(image: np.ndarray, seal: imaging.Seal, engine: Any) -> tuple[str, float]:
-    """The seal's ring text as OCR reads it from the unwarped strip, with its confidence."""
+def ring_text(image: np.ndarray, seal: imaging.Seal, reader: Any) -> tuple[str, float]:
+    """The seal's ring text as OCR reads it from the unwarped strip, with its confidence. ``reader``
+    has ``read_line``: the material's context (through the OCR cache) or an engine."""
     strip = imaging.seal_strip(image, seal)
     ink = strip[:, :, 0] < 160
     cols = np.nonzero(ink.any(axis=0))[0]
@@ -103,7 +104,7 @@ def ring_text(image: np.ndarray, seal: imaging.Seal, engine: Any) -> tuple[str, 
         return "", 0.0
     x0, x1 = max(0, int(cols[0]) - 12), min(strip.shape[1], int(cols[-1]) + 12)
     # the strip is one line of text: recognition only, no detection pass over it
-    line = engine.read_line(np.ascontiguousarray(strip[:, x0:x1]))
+    line = reader.read_line(np.ascontiguousarray(strip[:, x0:x1]))
     return (line.text, line.confidence) if line is not None else ("", 0.0)
 
 
@@ -250,7 +251,7 @@ def official_seals(ctx: MaterialContext) -> Iterator[Flag]:
         if i < rules.read_ring_text:
             try:
                 with timing.stage("seal.ring_text"):
-                    text, conf = ring_text(by_index[page].image, seal, ctx)  # ctx.read_line: cached
+                    text, conf = ring_text(by_index[page].image, seal, ctx)
                 info["text"] = text
                 info["text_confidence"] = round(conf, 3)
                 if names and text:
