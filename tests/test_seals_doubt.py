@@ -74,3 +74,36 @@ def test_document_hull_fills_holes_but_not_the_background() -> None:
     mask[60:120, 100:160] = False  # a hole where a seal sits
     hull = document_hull(mask)
     assert hull[90, 130] and not hull[5, 5] and not hull[190, 290]
+
+
+# --------------------------------------------------------------------------- where no seal is looked for
+
+
+def test_identity_cards_are_not_searched_for_seals(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An identity card carries no issuer's seal (validators/data/seal_required.yaml, not_searched):
+    the detector does not run on it, nothing is counted, nothing is demanded. The same pixels as a
+    referral slip are searched."""
+    _no_ring(monkeypatch)
+    r = page(6, seals=1, red_title=True)
+    card = _ctx(r.image, r.lines, DocType.ID_CARD_BACK, tmp_home=str(tmp_path))
+    assert list(official_seals(card)) == []
+    assert card.quality.seal_count == 0 and card.quality.model_dump()["seals"] is None
+    slip = _ctx(r.image, r.lines, DocType.REFERRAL_SLIP, tmp_home=str(tmp_path))
+    assert list(official_seals(slip)) == []
+    assert slip.quality.seal_count == 1
+
+
+def test_a_card_whose_text_asks_for_a_stamp_is_still_searched(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Typed as a card but its text says 单位（盖章） (a form taken for a card): the seal is looked for."""
+    from pipeline.models import OcrLine
+
+    _no_ring(monkeypatch)
+    r = page(6, seals=1, red_title=True)
+    stamp = OcrLine(
+        text="单位（盖章）", confidence=0.99, polygon=[(300, 700), (420, 700), (420, 720), (300, 720)]
+    )
+    ctx = _ctx(r.image, [*r.lines, stamp], DocType.ID_CARD_FRONT, tmp_home=str(tmp_path))
+    assert list(official_seals(ctx)) == []
+    assert ctx.quality.seal_count == 1

@@ -76,6 +76,7 @@ class SealRules(BaseModel):
     institution_fields: list[str]
     read_ring_text: int = Field(default=2, ge=0)
     supervision_place: SupervisionPlace
+    not_searched: list[DocType] = []
 
 
 @lru_cache(maxsize=2)
@@ -237,11 +238,13 @@ def official_seals(ctx: MaterialContext) -> Iterator[Flag]:
     if not views:
         return
     rules = load_rules()
+    dt = doc_type(ctx)
+    if dt in rules.not_searched and _marker_found(ctx, rules.text_markers) is None:
+        return  # a type that carries no seal, whose text asks for none: nothing to count or demand
     found = seals_of(ctx)
     ctx.quality.seal_count = len(found)
 
     doc = ctx.document
-    dt = doc_type(ctx)
     names = [v for f in rules.institution_fields if doc is not None and (v := doc.value(f))]
     described: list[dict[str, Any]] = []
     by_index = {v.index: v for v in views}
