@@ -346,6 +346,28 @@ class Layout:
             return None
         return self.span_of(row, i, end)
 
+    def beside(self, hit: Hit, widths: float = 4.0) -> list[Span]:
+        """Lines of other rows in the label's band, right of the label (at most ``widths`` row heights
+        past it), left to right: a short value whose box the detector ran into the label's (so it
+        could not join the label's row) is found here. In the page's levelled geometry."""
+        x0, y0, x1, y1 = hit.box
+        h = hit.row.height
+        out: list[tuple[float, Span]] = []
+        for row in self.rows:
+            if row.page != hit.row.page or row is hit.row:
+                continue
+            for s in row.segs:
+                ov = min(y1, s.box[3]) - max(y0, s.box[1])
+                if ov < 0.5 * min(y1 - y0, s.height):
+                    continue
+                if s.box[0] <= (x0 + x1) / 2 or s.box[0] > x1 + widths * h:
+                    continue
+                span = Span(
+                    text=s.text, conf=s.conf, page=row.page, box=self.page_box(row.page, s.box), lbox=s.box
+                )
+                out.append((s.box[0], span))
+        return [sp for _, sp in sorted(out, key=lambda t: t[0])]
+
     def value_below(self, hit: Hit, stops: Sequence[str] = (), max_rows: int = 1) -> Span | None:
         """The text under the label (table header above its cell)."""
         hb = hit.box

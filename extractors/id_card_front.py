@@ -48,6 +48,26 @@ class IdCardFront(SpecExtractor):
                     fields.setdefault("sex", sp.field(m.group(1), 0.9))
                     fields.setdefault("ethnicity", sp.field(m.group(2), 0.9))
                     break
+        # an isolated 男/女/汉 whose box the detector ran into its label's: not on the label's row, but
+        # beside it in the label's band (a read value, trusted a little less than one on the row)
+        for key, label, parse, allowed in (
+            ("sex", "性别", T.parse_sex, ("男", "女")),
+            ("ethnicity", "民族", _parse_ethnicity, ETHNICITIES),
+        ):
+            if key in fields:
+                continue
+            for hit in layout.find([label], fuzzy=False):
+                found = next(
+                    (
+                        (sp, v)
+                        for sp in layout.beside(hit)
+                        if len(sp.text) <= 3 and (v := parse(sp.text)) is not None and v in allowed
+                    ),
+                    None,
+                )
+                if found is not None:
+                    fields[key] = found[0].field(found[1], 0.9)
+                    break
         eth = fields.get("ethnicity")
         if eth is not None:
             v = _parse_ethnicity(eth.value)

@@ -86,3 +86,34 @@ def test_a_fully_read_number_with_a_bad_check_digit_is_still_invalid() -> None:
     bad = VALID[:-1] + ("2" if VALID[-1] != "2" else "4")
     [f] = list(checks.id_number_invalid(ctx(id_front(id_number=bad))))
     assert f.code == "identity.id_number_invalid" and f.severity == Severity.BLOCKER
+
+
+def _box_line(text: str, x0: int, y0: int, x1: int, y1: int, conf: float = 0.95) -> OcrLine:
+    return OcrLine(text=text, polygon=[(x0, y0), (x1, y0), (x1, y1), (x0, y1)], confidence=conf)
+
+
+def test_a_single_character_whose_box_touches_its_label_is_still_read() -> None:
+    """XJ-2024-000140 (recorded RapidOCR lines): the detector's 民族 box runs 16 px into the 回 beside
+    it, so 回 cannot join the label's row (lines that overlap across are not one row) and was lost.
+    A second look at the label's band, right of the label, finds it; an unknown word there does not
+    count."""
+    lines = [
+        _box_line("姓名", 266, 232, 331, 270),
+        _box_line("袁德华", 382, 229, 499, 279),
+        _box_line("性别", 264, 306, 331, 342),
+        _box_line("男", 381, 306, 419, 342),
+        _box_line("民族", 480, 313, 598, 347),
+        _box_line("回", 582, 312, 631, 347, conf=0.91),
+        _box_line("出生", 262, 379, 326, 413),
+        _box_line("1987 年 2 月 25 日", 379, 373, 674, 421),
+    ]
+    pages = [PageText(index=0, width=1280, height=960, source="image", lines=lines)]
+    fields = EXTRACTOR.extract_layout(Layout(pages))
+    assert fields["ethnicity"].value == "回"
+    assert fields["ethnicity"].box == (582.0, 312.0, 631.0, 347.0)
+    assert fields["ethnicity"].confidence < 0.91 and fields["ethnicity"].derived is None
+    lines[5] = _box_line("收费", 582, 312, 631, 347)  # not a group's name: nothing is made up
+    fields = EXTRACTOR.extract_layout(
+        Layout([PageText(index=0, width=1280, height=960, source="image", lines=lines)])
+    )
+    assert "ethnicity" not in fields
