@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from pipeline.codes import DocType
 from pipeline.models import FieldValue, PageText
+from pipeline.plugins import Look
 
 if TYPE_CHECKING:
     from extractors._layout import Layout
@@ -30,6 +31,10 @@ class Extractor(Protocol):
 
     def extract_layout(self, layout: Layout) -> dict[str, FieldValue]:
         """The contract's fields for this type that could be read (absent when not read)."""
+        ...
+
+    def second_look(self, layout: Layout, fields: dict[str, FieldValue], look: Look) -> None:
+        """Fields the lines missed, read again from their region's pixels (adds to ``fields``)."""
         ...
 
 

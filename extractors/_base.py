@@ -19,6 +19,7 @@ from pipeline import text as T
 from pipeline.codes import DOC_FIELDS, DocType
 from pipeline.config import read_yaml
 from pipeline.models import FieldValue, PageText
+from pipeline.plugins import Look
 
 ParseKind = Literal[
     "text",
@@ -392,6 +393,10 @@ class SpecExtractor:
 
     def post_process(self, layout: Layout, fields: dict[str, FieldValue]) -> None:
         """Type-specific corrections (override)."""
+
+    def second_look(self, layout: Layout, fields: dict[str, FieldValue], look: Look) -> None:
+        """Fields the OCR lines missed, read again from the pixels of their region (override).
+        ``look(page, box)`` reads one line from that box of the upright page."""
 
     def stops_for(self, fs: FieldSpec) -> list[str]:
         own = {T.compact(x) for x in fs.labels}

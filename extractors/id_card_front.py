@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from extractors._base import ETHNICITIES, SpecExtractor, _parse_ethnicity
 from extractors._layout import Layout
 from pipeline import text as T
 from pipeline.models import FieldValue, PageText
+from pipeline.plugins import Look
 from pipeline.text import ids as idnumber
 
 _ID_RE = re.compile(r"[0-9OlIZSB]{17}[0-9XxOlIZSB]")
 _ID_ALONE = re.compile(r"[0-9]{17}[0-9Xx]")
+
+
+#: values of one to three characters printed right of their label: (field, label, parser, allowed)
+_SHORT_VALUES: tuple[tuple[str, str, Callable[[str], str | None], Sequence[str]], ...] = (
+    ("sex", "性别", T.parse_sex, ("男", "女")),
+    ("ethnicity", "民族", _parse_ethnicity, ETHNICITIES),
+)
+#: the region read again right of such a label, in label heights: from the label's end to this far
+SECOND_LOOK_WIDTH = 4.0
 
 
 class IdCardFront(SpecExtractor):
@@ -50,10 +60,7 @@ class IdCardFront(SpecExtractor):
                     break
         # an isolated 男/女/汉 whose box the detector ran into its label's: not on the label's row, but
         # beside it in the label's band (a read value, trusted a little less than one on the row)
-        for key, label, parse, allowed in (
-            ("sex", "性别", T.parse_sex, ("男", "女")),
-            ("ethnicity", "民族", _parse_ethnicity, ETHNICITIES),
-        ):
+        for key, label, parse, allowed in _SHORT_VALUES:
             if key in fields:
                 continue
             for hit in layout.find([label], fuzzy=False):
@@ -96,3 +103,28 @@ class IdCardFront(SpecExtractor):
                         box=idn.box,
                         derived="id_number",
                     )
+
+    def second_look(self, layout: Layout, fields: dict[str, FieldValue], look: Look) -> None:
+        """An isolated 男/女/汉 the text detector did not find at all: the region right of its label is
+        read again from the pixels, recognition only (one line). Taken only when it reads as one of
+        the allowed values; trusted a little less than a value found on the first pass."""
+        for key, label, parse, allowed in _SHORT_VALUES:
+            if key in fields:
+                continue
+            for hit in layout.find([label], fuzzy=False):
+                x0, y0, x1, y1 = hit.box
+                h = y1 - y0
+                region = (x1 + 0.1 * h, y0 - 0.25 * h, x1 + SECOND_LOOK_WIDTH * h, y1 + 0.25 * h)
+                box = layout.page_box(hit.row.page, region)
+                line = look(hit.row.page, box)
+                text = T.compact(line.text) if line is not None else ""
+                value = parse(text) if 0 < len(text) <= 3 else None
+                if line is not None and value is not None and value in allowed:
+                    fields[key] = FieldValue(
+                        value=value,
+                        confidence=round(line.confidence * 0.9, 4),
+                        page=hit.row.page,
+                        box=box,
+                        raw=line.text,
+                    )
+                    break

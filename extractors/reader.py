@@ -13,6 +13,7 @@ from extractors import build_extractors
 from extractors._layout import Layout
 from pipeline.codes import DocType
 from pipeline.models import Document, PageText
+from pipeline.plugins import Look
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +63,11 @@ def classify(
     return Classification(best_t, round(min(1.0, conf), 3), scores)
 
 
-def read_document(pages: list[PageText], declared_type: DocType | None = None) -> Document:
-    """Classify ``pages`` and read the detected type's fields."""
+def read_document(
+    pages: list[PageText], declared_type: DocType | None = None, look: Look | None = None
+) -> Document:
+    """Classify ``pages`` and read the detected type's fields; with ``look``, fields the lines missed
+    are read again from their region's pixels where the type knows where they are."""
     layout = Layout(pages)
     cls = classify(pages, declared_type, layout)
     if cls.type == DocType.UNKNOWN:
@@ -74,4 +78,9 @@ def read_document(pages: list[PageText], declared_type: DocType | None = None) -
     except Exception:
         log.exception("extractor for %s failed", cls.type)
         fields = {}
+    if look is not None and fields:
+        try:
+            ex.second_look(layout, fields, look)
+        except Exception:  # a second look is a bonus: never lose what the lines gave
+            log.exception("second look for %s failed", cls.type)
     return Document(type=cls.type, confidence=cls.confidence, fields=fields)

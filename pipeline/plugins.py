@@ -22,11 +22,13 @@ from typing import Any, Protocol, TypeVar
 from pipeline.codes import DocType
 from pipeline.config import Settings
 from pipeline.models import (
+    Box,
     Case,
     Document,
     Flag,
     MaterialRef,
     MaterialResult,
+    OcrLine,
     Page,
     PageText,
     Quality,
@@ -146,7 +148,17 @@ class CaseContext:
 
 MaterialCheck = Callable[[MaterialContext], Iterable[Flag]]
 CaseCheck = Callable[[CaseContext], Iterable[Flag]]
-Reader = Callable[[list[PageText], DocType | None], Document]
+#: a second look: one line read from the pixels of (page index, box on the upright page), or None
+Look = Callable[[int, Box], OcrLine | None]
+
+
+class Reader(Protocol):
+    """Classifies a material's pages and reads its fields; ``look`` (when the pages have pixels)
+    reads a region again for a field the lines missed."""
+
+    def __call__(
+        self, pages: list[PageText], declared_type: DocType | None = None, look: Look | None = None
+    ) -> Document: ...
 
 
 @dataclass(frozen=True)

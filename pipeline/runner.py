@@ -26,6 +26,8 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from pipeline import __version__, timing
 from pipeline.codes import Severity
 from pipeline.config import Settings
@@ -38,12 +40,13 @@ from pipeline.models import (
     Document,
     MaterialRef,
     MaterialResult,
+    OcrLine,
     PageText,
     Report,
     decide,
     load_case,
 )
-from pipeline.ocr import OcrEngine, get_engine, recognize_page
+from pipeline.ocr import OcrEngine, get_engine, read_line, recognize_page
 from pipeline.pixels import sweep_orphans
 from pipeline.plugins import (
     CaseContext,
@@ -51,6 +54,7 @@ from pipeline.plugins import (
     HospitalLookup,
     InvoiceRegister,
     MaterialContext,
+    Look,
     Registry,
 )
 from pipeline.safety import entry_problem, page_blank, utf8_name
@@ -113,6 +117,34 @@ def _read_pages(pages: list[Any], settings: Settings, engine: OcrEngine | None =
             )
         )
     return texts
+
+
+def _looker(pages: list[Any], texts: list[PageText], settings: Settings, engine: OcrEngine | None) -> Look:
+    """A second look for the reader: one line read from a box of an upright page (recognition only,
+    through the OCR cache). A page without pixels, an empty box or an OCR error gives None."""
+    by_index = {p.index: p for p in pages}
+    rotation = {t.index: t.rotation for t in texts}
+
+    def look(page: int, box: tuple[float, float, float, float]) -> OcrLine | None:
+        p = by_index.get(page)
+        if p is None or not p.has_pixels:
+            return None
+        image = p.image
+        k = (rotation.get(page, 0) // 90) % 4
+        up = np.rot90(image, k=-k) if k else image  # turned clockwise, as recognize_page read it
+        h, w = up.shape[:2]
+        x0, y0 = max(0, int(box[0])), max(0, int(box[1]))
+        x1, y1 = min(w, int(round(box[2]))), min(h, int(round(box[3])))
+        if x1 - x0 < 4 or y1 - y0 < 4:
+            return None
+        try:
+            with timing.stage("second_look"):
+                return read_line(np.ascontiguousarray(up[y0:y1, x0:x1]), settings, engine)
+        except Exception as e:  # a second look is a bonus: never fail the material for it
+            log.warning("second look not read: %s", type(e).__name__)
+            return None
+
+    return look
 
 
 def process_material(
@@ -203,7 +235,9 @@ def _read_material(
     res.pages = texts
     try:
         with timing.stage("read_document"):
-            document = registry.read_document(texts, ref.declared_type)
+            document = registry.read_document(
+                texts, ref.declared_type, look=_looker(ing.pages, texts, settings, engine)
+            )
     except Exception as e:
         log.error("reading the document failed: %s", traceback.format_exc(limit=3))
         res.flags.append(_system_flag(ref.file, "extraction", e))

@@ -117,3 +117,49 @@ def test_a_single_character_whose_box_touches_its_label_is_still_read() -> None:
         Layout([PageText(index=0, width=1280, height=960, source="image", lines=lines)])
     )
     assert "ethnicity" not in fields
+
+
+def test_second_look_reads_the_region_right_of_a_value_less_label() -> None:
+    """XJ-2025-000112 (recorded lines): 民族 was found, the isolated 汉 was not detected at all. The
+    reader asks for one line right of the label (the runner reads it from the upright page's pixels);
+    a reading that is not a group's name is not taken, and a field already read is not looked at."""
+    from extractors.reader import read_document
+
+    lines = [
+        _box_line("吕晓东", 386, 259, 502, 302),
+        _box_line("姓名", 275, 271, 337, 304),
+        _box_line("性别", 276, 343, 339, 376),
+        _box_line("男", 387, 334, 432, 371),
+        _box_line("民族", 484, 336, 561, 367),
+        _box_line("1980 年11 月 15日", 386, 402, 676, 434),
+        _box_line("出生", 275, 413, 338, 446),
+        _box_line("住址", 274, 484, 339, 516),
+        _box_line("新疆维吾尔自治区阿克苏", 389, 475, 705, 503),
+        _box_line("公民身份号码", 275, 657, 440, 681),
+        _box_line("65292219801115933X", 489, 657, 906, 681),
+    ]
+    pages = [PageText(index=0, width=1280, height=960, source="image", lines=lines)]
+    asked: list[tuple[int, tuple[float, float, float, float]]] = []
+
+    def look(text: str | None):  # type: ignore[no-untyped-def]
+        def read(page: int, box: tuple[float, float, float, float]) -> OcrLine | None:
+            asked.append((page, box))
+            return None if text is None else _box_line(text, 0, 0, 10, 10, conf=0.9)
+
+        return read
+
+    doc = read_document(pages, DocType.ID_CARD_FRONT, look=look("汉"))
+    assert doc.fields["ethnicity"].value == "汉" and doc.fields["ethnicity"].confidence == 0.81
+    [(page, (x0, y0, x1, y1))] = asked
+    assert page == 0 and 561 < x0 < 570 and x1 > 640 and y0 < 336 and y1 > 367 and y1 < 402
+    assert doc.fields["ethnicity"].box == (x0, y0, x1, y1)
+    for text in ("收费", None):
+        asked.clear()
+        doc = read_document(pages, DocType.ID_CARD_FRONT, look=look(text))
+        assert "ethnicity" not in doc.fields and len(asked) == 1
+    lines[5:5] = [_box_line("汉", 590, 336, 620, 367)]
+    asked.clear()
+    doc = read_document(
+        [PageText(index=0, width=1280, height=960, source="image", lines=lines)], None, look=look("回")
+    )
+    assert doc.fields["ethnicity"].value == "汉" and asked == []
