@@ -1,0 +1,63 @@
+"""The runner's second look (``pipeline.runner._looker``): one line read from a box of the UPRIGHT
+page, whatever way the photo was taken; a page without pixels, a box off the page or an OCR error
+gives None (a second look never fails a material)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pipeline.config import Settings
+from pipeline.models import OcrLine, Page, PageText
+from pipeline.ocr.base import OcrEngine, OcrEngineError
+from pipeline.runner import _looker
+
+
+class _Colour(OcrEngine):
+    """Reads the colour of what it is given (a test double that shows which pixels were cropped)."""
+
+    name = "colour"
+    version = "1"
+
+    def recognize(self, image: np.ndarray) -> list[OcrLine]:
+        raise AssertionError("a second look is recognition only")
+
+    def read_line(self, image: np.ndarray) -> OcrLine | None:
+        r, g, b = (int(v) for v in image.reshape(-1, 3).mean(axis=0).round())
+        return OcrLine(text=f"{r},{g},{b}", polygon=[(0, 0), (1, 0), (1, 1), (0, 1)], confidence=0.9)
+
+
+class _Broken(_Colour):
+    def read_line(self, image: np.ndarray) -> OcrLine | None:
+        raise OcrEngineError("no model")
+
+
+def _photo_turned() -> tuple[Page, PageText]:
+    """A page photographed turned a quarter anticlockwise: upright it is 200 wide, 100 high, with a
+    red patch at x 150-180, y 20-40 of the upright page."""
+    upright = np.full((100, 200, 3), 255, np.uint8)
+    upright[20:40, 150:180] = (200, 0, 0)
+    taken = np.ascontiguousarray(np.rot90(upright, k=1))  # what the camera gave: 200 high, 100 wide
+    page = Page(index=0, width=100, height=200, source="image", image=taken)
+    text = PageText(index=0, width=200, height=100, source="image", rotation=90, lines=[])
+    return page, text
+
+
+def test_the_box_is_cut_from_the_upright_page(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    page, text = _photo_turned()
+    look = _looker([page], [text], Settings(home=tmp_path, ocr_cache=False), _Colour())
+    line = look(0, (150.0, 20.0, 180.0, 40.0))
+    assert line is not None and line.text == "200,0,0"
+    white = look(0, (10.0, 60.0, 60.0, 90.0))
+    assert white is not None and white.text == "255,255,255"
+
+
+def test_nothing_to_read_gives_none(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    page, text = _photo_turned()
+    settings = Settings(home=tmp_path, ocr_cache=False)
+    assert (
+        _looker([page], [text], settings, _Colour())(0, (400.0, 300.0, 500.0, 350.0)) is None
+    )  # off the page
+    assert _looker([page], [text], settings, _Colour())(3, (0.0, 0.0, 50.0, 50.0)) is None  # no such page
+    assert _looker([page], [text], settings, _Broken())(0, (150.0, 20.0, 180.0, 40.0)) is None
+    layer = Page(index=0, width=200, height=100, source="pdf_text", text_lines=[])
+    assert _looker([layer], [text], settings, _Colour())(0, (150.0, 20.0, 180.0, 40.0)) is None
