@@ -61,8 +61,8 @@ class IdCardFront(SpecExtractor):
         # an isolated 男/女/汉 whose box the detector ran into its label's: not on the label's row, but
         # beside it in the label's band (a read value, trusted a little less than one on the row)
         for key, label, parse, allowed in _SHORT_VALUES:
-            if key in fields:
-                continue
+            if key in fields and fields[key].derived is None:
+                continue  # read on the first pass (a value derived from the number is looked for)
             for hit in layout.find([label], fuzzy=False):
                 found = next(
                     (
@@ -107,10 +107,12 @@ class IdCardFront(SpecExtractor):
     def second_look(self, layout: Layout, fields: dict[str, FieldValue], look: Look) -> None:
         """An isolated 男/女/汉 the text detector did not find at all: the region right of its label is
         read again from the pixels, recognition only (one line). Taken only when it reads as one of
-        the allowed values; trusted a little less than a value found on the first pass."""
+        the allowed values; trusted a little less than a value found on the first pass. A sex only
+        derived from the number is looked for too: a read value can be checked against the number
+        (identity.card_inconsistent), a derived one cannot."""
         for key, label, parse, allowed in _SHORT_VALUES:
-            if key in fields:
-                continue
+            if key in fields and fields[key].derived is None:
+                continue  # read on the first pass (a value derived from the number is looked for)
             for hit in layout.find([label], fuzzy=False):
                 x0, y0, x1, y1 = hit.box
                 h = y1 - y0

@@ -163,3 +163,28 @@ def test_second_look_reads_the_region_right_of_a_value_less_label() -> None:
         [PageText(index=0, width=1280, height=960, source="image", lines=lines)], None, look=look("回")
     )
     assert doc.fields["ethnicity"].value == "汉" and asked == []
+
+
+def test_a_sex_only_derived_from_the_number_is_looked_for_and_read() -> None:
+    """The isolated 男 was not detected: the sex is derived from the number, then read right of 性别
+    (a read value can disagree with the number and become a finding; a derived one never can)."""
+    from extractors.reader import read_document
+
+    lines = [
+        _box_line("姓名", 275, 271, 337, 304),
+        _box_line("吕晓东", 386, 259, 502, 302),
+        _box_line("性别", 276, 343, 339, 376),
+        _box_line("民族", 484, 336, 561, 367),
+        _box_line("汉", 590, 336, 622, 367),
+        _box_line("公民身份号码", 275, 657, 440, 681),
+        _box_line("65292219801115933X", 489, 657, 906, 681),
+    ]
+    pages = [PageText(index=0, width=1280, height=960, source="image", lines=lines)]
+    assert read_document(pages, DocType.ID_CARD_FRONT).fields["sex"].derived == "id_number"
+    for text, want in (("男", "男"), ("女", "女")):
+        read = read_document(
+            pages, DocType.ID_CARD_FRONT, look=lambda p, b, t=text: _box_line(t, 0, 0, 9, 9, conf=0.95)
+        )
+        assert read.fields["sex"].value == want and read.fields["sex"].derived is None
+    kept = read_document(pages, DocType.ID_CARD_FRONT, look=lambda p, b: None)
+    assert kept.fields["sex"].value == "男" and kept.fields["sex"].derived == "id_number"
