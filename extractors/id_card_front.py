@@ -114,7 +114,7 @@ class IdCardFront(SpecExtractor):
             if key in fields and fields[key].derived is None:
                 continue  # read on the first pass (a value derived from the number is looked for)
             for hit in layout.find([label], fuzzy=False):
-                x0, y0, x1, y1 = hit.box
+                _, y0, x1, y1 = hit.box
                 h = y1 - y0
                 region = (x1 + 0.1 * h, y0 - 0.25 * h, x1 + SECOND_LOOK_WIDTH * h, y1 + 0.25 * h)
                 box = layout.page_box(hit.row.page, region)

@@ -53,8 +53,8 @@ from pipeline.plugins import (
     EnrollmentLookup,
     HospitalLookup,
     InvoiceRegister,
-    MaterialContext,
     Look,
+    MaterialContext,
     Registry,
 )
 from pipeline.safety import entry_problem, page_blank, utf8_name
@@ -134,7 +134,7 @@ def _looker(pages: list[Any], texts: list[PageText], settings: Settings, engine:
         up = np.rot90(image, k=-k) if k else image  # turned clockwise, as recognize_page read it
         h, w = up.shape[:2]
         x0, y0 = max(0, int(box[0])), max(0, int(box[1]))
-        x1, y1 = min(w, int(round(box[2]))), min(h, int(round(box[3])))
+        x1, y1 = min(w, round(box[2])), min(h, round(box[3]))
         if x1 - x0 < 4 or y1 - y0 < 4:
             return None
         try:
