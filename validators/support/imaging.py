@@ -385,6 +385,22 @@ class Glare:
     paper: float  # paper brightness (median background level)
 
 
+#: a faded stroke counts as black ink when its ink colour's spread is under this share of its strength
+INK_TINT_MAX = 0.35
+
+
+def _ink_tint(small: np.ndarray, sel: np.ndarray, lab: np.ndarray, n: int, k: int) -> np.ndarray:
+    """Per stroke (label), the spread of its ink's mean colour over the ink's mean strength: the ink
+    is the local background (max over ``k`` x ``k``, per channel) minus the pixel. 0 = grey ink."""
+    bgc = cv2.dilate(small, np.ones((k, k), np.uint8))
+    inkc = bgc[sel].astype(np.float32) - small[sel].astype(np.float32)
+    sums = np.zeros((n, 3), np.float32)
+    for c in range(3):
+        np.add.at(sums[:, c], lab, inkc[:, c])
+    spread = sums.max(axis=1) - sums.min(axis=1)
+    return spread / np.maximum(sums.mean(axis=1), 1e-3)  # type: ignore[no-any-return]
+
+
 def glare(
     image: np.ndarray,
     lines: Sequence[OcrLine],
@@ -454,8 +470,16 @@ def glare(
     typical = float(np.percentile(peak[strokes], 75))
     if typical < 80:
         return Glare(0.0, [], paper)
-    pale = strokes & (peak <= 0.45 * typical) & (satmax < 14)
-    if int(pale.sum()) < min_faded_strokes:  # no spot can gather enough faded strokes
+    faint = strokes & (peak <= 0.45 * typical)
+    if int(faint.sum()) < min_faded_strokes:  # no spot can gather enough faded strokes
+        return Glare(0.0, [], paper)
+    pale = faint & (satmax < 14)
+    if int(pale.sum()) < int(faint.sum()):
+        # under a white light on tinted paper a faded black stroke turns bluish against the paper's
+        # colour: judge those by their ink's own colour, the local background (a max filter) minus
+        # the pixel, which stays grey for faded black ink and is coloured for a watermark or a label
+        pale |= faint & (_ink_tint(small, sel, lab, n, max(3, int(th)) | 1) < INK_TINT_MAX)
+    if int(pale.sum()) < min_faded_strokes:
         return Glare(0.0, [], paper)
     faded = pale[labels]
     ck = max(5, int(th * 2.5)) | 1
