@@ -119,18 +119,15 @@ def test_a_single_character_whose_box_touches_its_label_is_still_read() -> None:
     assert "ethnicity" not in fields
 
 
-def test_second_look_reads_the_region_right_of_a_value_less_label() -> None:
-    """XJ-2025-000112 (recorded lines): 民族 was found, the isolated 汉 was not detected at all. The
-    reader asks for one line right of the label (the runner reads it from the upright page's pixels);
-    a reading that is not a group's name is not taken, and a field already read is not looked at."""
-    from extractors.reader import read_document
-
+def _card_112(sex: str | None = None, ethnicity: str | None = None) -> list[OcrLine]:
+    """The recorded lines of XJ-2025-000112's ID card front; its isolated 男 and 汉 only when given."""
     lines = [
         _box_line("吕晓东", 386, 259, 502, 302),
         _box_line("姓名", 275, 271, 337, 304),
         _box_line("性别", 276, 343, 339, 376),
-        _box_line("男", 387, 334, 432, 371),
+        _box_line(sex, 387, 334, 432, 371) if sex else None,
         _box_line("民族", 484, 336, 561, 367),
+        _box_line(ethnicity, 590, 336, 622, 367) if ethnicity else None,
         _box_line("1980 年11 月 15日", 386, 402, 676, 434),
         _box_line("出生", 275, 413, 338, 446),
         _box_line("住址", 274, 484, 339, 516),
@@ -138,6 +135,16 @@ def test_second_look_reads_the_region_right_of_a_value_less_label() -> None:
         _box_line("公民身份号码", 275, 657, 440, 681),
         _box_line("65292219801115933X", 489, 657, 906, 681),
     ]
+    return [ln for ln in lines if ln is not None]
+
+
+def test_second_look_reads_the_region_right_of_a_value_less_label() -> None:
+    """XJ-2025-000112 (recorded lines): 民族 was found, the isolated 汉 was not detected at all. The
+    reader asks for one line right of the label (the runner reads it from the upright page's pixels);
+    a reading that is not a group's name is not taken, and a field already read is not looked at."""
+    from extractors.reader import read_document
+
+    lines = _card_112(sex="男")
     pages = [PageText(index=0, width=1280, height=960, source="image", lines=lines)]
     asked: list[tuple[int, tuple[float, float, float, float]]] = []
 
@@ -157,10 +164,11 @@ def test_second_look_reads_the_region_right_of_a_value_less_label() -> None:
         asked.clear()
         doc = read_document(pages, DocType.ID_CARD_FRONT, look=look(text))
         assert "ethnicity" not in doc.fields and len(asked) == 1
-    lines[5:5] = [_box_line("汉", 590, 336, 620, 367)]
     asked.clear()
     doc = read_document(
-        [PageText(index=0, width=1280, height=960, source="image", lines=lines)], None, look=look("回")
+        [PageText(index=0, width=1280, height=960, source="image", lines=_card_112("男", "汉"))],
+        None,
+        look=look("回"),
     )
     assert doc.fields["ethnicity"].value == "汉" and asked == []
 
@@ -170,15 +178,7 @@ def test_a_sex_only_derived_from_the_number_is_looked_for_and_read() -> None:
     (a read value can disagree with the number and become a finding; a derived one never can)."""
     from extractors.reader import read_document
 
-    lines = [
-        _box_line("姓名", 275, 271, 337, 304),
-        _box_line("吕晓东", 386, 259, 502, 302),
-        _box_line("性别", 276, 343, 339, 376),
-        _box_line("民族", 484, 336, 561, 367),
-        _box_line("汉", 590, 336, 622, 367),
-        _box_line("公民身份号码", 275, 657, 440, 681),
-        _box_line("65292219801115933X", 489, 657, 906, 681),
-    ]
+    lines = _card_112(ethnicity="汉")
     pages = [PageText(index=0, width=1280, height=960, source="image", lines=lines)]
     assert read_document(pages, DocType.ID_CARD_FRONT).fields["sex"].derived == "id_number"
     for text, want in (("男", "男"), ("女", "女")):
