@@ -46,7 +46,7 @@ from pipeline.models import (
     decide,
     load_case,
 )
-from pipeline.ocr import OcrEngine, get_engine, read_line, recognize_page
+from pipeline.ocr import OcrEngine, get_engine, read_line, recognize_page, upright
 from pipeline.pixels import sweep_orphans
 from pipeline.plugins import (
     CaseContext,
@@ -129,9 +129,7 @@ def _looker(pages: list[Any], texts: list[PageText], settings: Settings, engine:
         p = by_index.get(page)
         if p is None or not p.has_pixels:
             return None
-        image = p.image
-        k = (rotation.get(page, 0) // 90) % 4
-        up = np.rot90(image, k=-k) if k else image  # turned clockwise, as recognize_page read it
+        up = upright(p.image, rotation.get(page, 0))
         h, w = up.shape[:2]
         x0, y0 = max(0, int(box[0])), max(0, int(box[1]))
         x1, y1 = min(w, round(box[2])), min(h, round(box[3]))

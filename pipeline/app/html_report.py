@@ -18,6 +18,7 @@ import numpy as np
 
 from pipeline.config import Settings
 from pipeline.models import Flag, MaterialResult, PageText, Report
+from pipeline.ocr.base import upright
 
 MAX_SIDE = 1400  # pixels of the embedded image's longer side (the boxes are scaled with the viewBox)
 SEV_COLOUR = {"blocker": "#c62828", "warning": "#ef6c00", "info": "#0277bd"}
@@ -31,12 +32,6 @@ th{background:#f4f4f4;text-align:left} .decision{font-weight:bold;color:#fff;pad
 figure{margin:.5em 0;display:inline-block;max-width:100%} svg{max-width:100%;height:auto;border:1px solid #aaa}
 figcaption{font-size:.85em;color:#555} .code{font-family:monospace}
 """
-
-
-def upright(image: np.ndarray, rotation: int) -> np.ndarray:
-    """The page image turned clockwise by ``rotation`` degrees, as the reader turned it."""
-    k = {0: 0, 90: 1, 180: 2, 270: 3}.get(rotation % 360, 0)
-    return np.ascontiguousarray(np.rot90(image, k=-k)) if k else image
 
 
 def _data_uri(image: np.ndarray) -> str:

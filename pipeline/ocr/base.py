@@ -302,9 +302,11 @@ def _downscale(image: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
     return small, scale
 
 
-def _rotate(image: np.ndarray, degrees: int) -> np.ndarray:
-    k = {0: 0, 90: 1, 180: 2, 270: 3}[degrees]
-    # np.rot90 turns counter-clockwise; we turn the page clockwise by `degrees`
+def upright(image: np.ndarray, rotation: int) -> np.ndarray:
+    """The page turned clockwise by ``rotation`` degrees (a multiple of 90), as
+    :func:`recognize_page` read it: its lines' boxes are on this image."""
+    k = (rotation // 90) % 4
+    # np.rot90 turns counter-clockwise; the page is turned clockwise
     return np.ascontiguousarray(np.rot90(image, k=-k)) if k else image
 
 
@@ -401,7 +403,7 @@ def recognize_page(
         for rot in candidates:
             timing.count("orientation_retries")
             with timing.stage("ocr.orientation_retries"):
-                lines = engine.recognize(_rotate(small, rot))
+                lines = engine.recognize(upright(small, rot))
             s = _score(lines)
             if s > best_score * 1.05:
                 best_lines, best_rot, best_score = lines, rot, s

@@ -27,17 +27,12 @@ import cv2
 import numpy as np
 
 from pipeline.models import Box, OcrLine
+from pipeline.ocr.base import upright as upright  # the page as OCR read it (one definition, re-exported)
 from pipeline.order_stats import binned_percentile, channel_medians, hist_percentile, hist_u8
 
 SQRT_2PI = math.sqrt(2 * math.pi)
 #: Edge width (px) a perfectly sharp, pixel-sampled edge measures with our estimator.
 PIXEL_EDGE_WIDTH = 0.95
-
-
-def upright(image: np.ndarray, rotation: int) -> np.ndarray:
-    """The page turned clockwise by ``rotation`` degrees, as :func:`pipeline.ocr.recognize_page` read it."""
-    k = (rotation // 90) % 4
-    return np.ascontiguousarray(np.rot90(image, k=-k)) if k else image
 
 
 def to_gray(image: np.ndarray) -> np.ndarray:

@@ -10,10 +10,10 @@ import tempfile
 import threading
 from pathlib import Path
 
-import numpy as np
 from PIL import Image
 
 from pipeline.config import Settings
+from pipeline.ocr.base import upright
 
 MAX_SIDE = 1400
 _LOCK = threading.Lock()
@@ -50,12 +50,6 @@ def _cache_dir(settings: Settings) -> Path:
 def cache_key(location: str, name: str, sha256: str | None, page: int, rotation: int) -> str:
     ident = sha256 or hashlib.sha256(f"{location}\0{name}".encode()).hexdigest()
     return f"{ident[:40]}-p{page}-r{rotation % 360}-{MAX_SIDE}"
-
-
-def upright(image: np.ndarray, rotation: int) -> np.ndarray:
-    """The page turned clockwise by ``rotation`` degrees (how the pipeline read it)."""
-    k = (rotation // 90) % 4
-    return np.ascontiguousarray(np.rot90(image, k=-k)) if k else image
 
 
 def preview_path(
