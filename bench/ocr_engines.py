@@ -13,6 +13,7 @@ machine is shared and noisy.
 
     PYTHONPATH=. .venv/bin/python bench/ocr_engines.py [--runs 3] [--workers 2] [--limit N] \
         [--rows raw:rapidocr,raw:tiny,raw:small,raw:tesseract,pipe:rapidocr,pipe:tiny,pipe:small] \
+        [--rows raw:rapidocr-w320,raw:rapidocr-w96,pipe:rapidocr-w320,pipe:rapidocr-w96]  # rec width
         [--baseline TREE --rows ...,base:rapidocr]   # TREE: e.g. git archive of the commit to beat
 """
 
@@ -84,8 +85,12 @@ _engine: Any = None
 
 
 def _engine_settings(name: str, threads: int, home: Path) -> Settings:
-    if name == "rapidocr":
-        return Settings(home=home, ocr_engine="rapidocr", ocr_threads=threads, ocr_cache=False)
+    if name == "rapidocr" or name.startswith("rapidocr-w"):
+        # ``rapidocr-w96``: RapidOCR recognising each line at its own width (INTAKE_OCR_REC_MIN_WIDTH)
+        width = int(name.removeprefix("rapidocr-w")) if name != "rapidocr" else Settings().ocr_rec_min_width
+        return Settings(
+            home=home, ocr_engine="rapidocr", ocr_threads=threads, ocr_cache=False, ocr_rec_min_width=width
+        )
     return Settings(
         home=home, ocr_engine="faster-paddle", ocr_model=name, ocr_threads=threads, ocr_cache=False
     )  # type: ignore[arg-type]

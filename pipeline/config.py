@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     paddle_rec_model_dir: Path | None = None
     paddle_cls_model_dir: Path | None = None
     ocr_max_side: int = 2000  # large photos are downscaled to this before detection
+    # RapidOCR's recognition: each line at its own width, at least this many pixels (48 high), one
+    # line per call; 320 = RapidOCR's and PaddleOCR's own padding (every batch padded to 320 at least)
+    ocr_rec_min_width: int = Field(default=320, ge=16, le=1280)
     ocr_cache: bool = True
     ocr_cache_days: float = 30.0  # OCR cache entries older than this are neither used nor kept; 0 = keep
     ocr_threads: int = 0  # onnxruntime threads per worker; 0 = cores // workers

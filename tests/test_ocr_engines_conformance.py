@@ -5,6 +5,7 @@ polygons of 4 points inside the image, confidences in 0..1, and boxes that stay 
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -16,20 +17,21 @@ from pipeline.ocr.base import OcrEngine
 from tests.rendering import render_lines
 
 
-def _installed() -> list[tuple[str, dict[str, str]]]:
-    out: list[tuple[str, dict[str, str]]] = [("rapidocr", {})]
+def _installed() -> list[tuple[str, dict[str, object]]]:
+    # RapidOCR as shipped, and recognising each line at its own width (INTAKE_OCR_REC_MIN_WIDTH)
+    out: list[tuple[str, dict[str, object]]] = [("rapidocr", {}), ("rapidocr", {"ocr_rec_min_width": 96})]
     if importlib.util.find_spec("faster_paddle") is not None:
         out += [("faster-paddle", {"ocr_model": "tiny"}), ("faster-paddle", {"ocr_model": "small"})]
     return out
 
 
 ENGINES = _installed()
-IDS = [f"{name}-{opts.get('ocr_model', 'default')}" for name, opts in ENGINES]
+IDS = [f"{name}-{'-'.join(map(str, opts.values())) or 'default'}" for name, opts in ENGINES]
 
 PAGE_LINES = ["门诊收费票据", "姓名：张三", "合计：128.00", "2024年03月15日"]
 
 
-def _settings(tmp_path: Path, name: str, opts: dict[str, str], **more: object) -> Settings:
+def _settings(tmp_path: Path, name: str, opts: Mapping[str, object], **more: object) -> Settings:
     return Settings(home=tmp_path, workers=1, ocr_threads=1, ocr_engine=name, **opts, **more)  # type: ignore[arg-type]
 
 
@@ -39,7 +41,9 @@ def page() -> np.ndarray:
 
 
 @pytest.mark.parametrize(("name", "opts"), ENGINES, ids=IDS)
-def test_same_page_same_contract(tmp_path: Path, page: np.ndarray, name: str, opts: dict[str, str]) -> None:
+def test_same_page_same_contract(
+    tmp_path: Path, page: np.ndarray, name: str, opts: dict[str, object]
+) -> None:
     engine = get_engine(_settings(tmp_path, name, opts))
     lines = engine.recognize(page)
     text = "".join(ln.text for ln in lines).replace(" ", "")
@@ -60,7 +64,7 @@ def test_same_page_same_contract(tmp_path: Path, page: np.ndarray, name: str, op
 
 @pytest.mark.parametrize(("name", "opts"), ENGINES, ids=IDS)
 def test_rotated_page_boxes_on_the_upright_page(
-    tmp_path: Path, page: np.ndarray, name: str, opts: dict[str, str]
+    tmp_path: Path, page: np.ndarray, name: str, opts: dict[str, object]
 ) -> None:
     settings = _settings(tmp_path, name, opts, ocr_cache=False)
     upright, rot0 = recognize_page(page, settings)
@@ -75,7 +79,7 @@ def test_rotated_page_boxes_on_the_upright_page(
 
 
 @pytest.mark.parametrize(("name", "opts"), ENGINES, ids=IDS)
-def test_blank_and_grey_pages(tmp_path: Path, name: str, opts: dict[str, str]) -> None:
+def test_blank_and_grey_pages(tmp_path: Path, name: str, opts: dict[str, object]) -> None:
     engine: OcrEngine = get_engine(_settings(tmp_path, name, opts))
     assert engine.recognize(np.full((300, 400, 3), 255, np.uint8)) == []
     grey = np.asarray(render_lines(["出院记录"], width=600).convert("L"))
@@ -106,3 +110,29 @@ def test_faster_paddle_thread_budget_honoured(tmp_path: Path) -> None:
     eng = get_engine(_settings(tmp_path, "faster-paddle", {"ocr_model": "tiny"}))
     assert isinstance(eng, FasterPaddleEngine)
     assert eng.config["threads"] == 1
+
+
+def test_rapidocr_recognition_width_is_its_own_cache_entry(tmp_path: Path) -> None:
+    """The two recognition widths read slightly different text: their readings never share a cache
+    entry, and the cache's identity (known without loading the engine) is the engine's own."""
+    from pipeline.ocr.base import _identity
+
+    shipped = get_engine(_settings(tmp_path, "rapidocr", {}))
+    own_width = get_engine(_settings(tmp_path, "rapidocr", {"ocr_rec_min_width": 96}))
+    assert own_width is not shipped
+    assert own_width.version != shipped.version
+    for engine, opts in ((shipped, {}), (own_width, {"ocr_rec_min_width": 96})):
+        assert _identity(_settings(tmp_path, "rapidocr", opts)) == (engine.name, engine.version)
+
+
+def test_rapidocr_short_line_read_at_its_own_width(tmp_path: Path) -> None:
+    """A short field (two characters) is recognised the same at its own width as padded to 320."""
+    strip = np.asarray(render_lines(["汉族"], width=160))
+    ys, xs = np.nonzero(strip.min(axis=2) < 128)
+    crop = np.ascontiguousarray(strip[ys.min() - 6 : ys.max() + 7, xs.min() - 6 : xs.max() + 7])
+    reads = []
+    for opts in ({}, {"ocr_rec_min_width": 96}):
+        line = get_engine(_settings(tmp_path, "rapidocr", opts)).read_line(crop)
+        assert line is not None
+        reads.append(line.text)
+    assert reads == ["汉族", "汉族"], reads

@@ -60,7 +60,7 @@ def whole_image(image: np.ndarray) -> list[tuple[float, float]]:
 def _rapidocr(settings: Settings, threads: int) -> OcrEngine:
     from pipeline.ocr.rapid import RapidOcrEngine
 
-    return RapidOcrEngine(threads=threads)
+    return RapidOcrEngine(threads=threads, rec_min_width=settings.ocr_rec_min_width)
 
 
 def _faster_paddle(settings: Settings, threads: int) -> OcrEngine:
@@ -143,12 +143,12 @@ def check_engine(settings: Settings) -> None:
         raise ConfigError(problem)
 
 
-_engines: dict[tuple[str, str, int], OcrEngine] = {}
+_engines: dict[tuple[str, str, int, int], OcrEngine] = {}
 _lock = threading.Lock()
 
 
-def _key(settings: Settings, threads: int) -> tuple[str, str, int]:
-    return (settings.ocr_engine, settings.ocr_model, threads)
+def _key(settings: Settings, threads: int) -> tuple[str, str, int, int]:
+    return (settings.ocr_engine, settings.ocr_model, threads, settings.ocr_rec_min_width)
 
 
 def get_engine(settings: Settings, threads: int | None = None) -> OcrEngine:
@@ -283,9 +283,9 @@ def _identity(settings: Settings) -> tuple[str, str] | None:
     if settings.ocr_engine != "rapidocr":
         return None
     try:
-        from importlib.metadata import version
+        from pipeline.ocr.rapid import engine_version
 
-        return ("rapidocr", version("rapidocr"))
+        return ("rapidocr", engine_version(settings.ocr_rec_min_width))
     except Exception:
         return None
 

@@ -11,16 +11,32 @@ import numpy as np
 from pipeline.models import OcrLine
 from pipeline.ocr.base import OcrEngine, OcrEngineError, whole_image
 
+#: RapidOCR's (and PaddleOCR's) recognition input: 48 high, every batch padded to 320 wide at least
+REC_HEIGHT, REC_MIN_WIDTH = 48, 320
+
+
+def engine_version(rec_min_width: int = REC_MIN_WIDTH) -> str:
+    """The version the OCR cache files readings under: the package's, and the recognition width when
+    it is not RapidOCR's own (the two give slightly different text)."""
+    v = version("rapidocr")
+    return v if rec_min_width == REC_MIN_WIDTH else f"{v}-w{rec_min_width}"
+
 
 class RapidOcrEngine(OcrEngine):
     name = "rapidocr"
 
-    def __init__(self, threads: int = 1) -> None:
+    def __init__(self, threads: int = 1, rec_min_width: int = REC_MIN_WIDTH) -> None:
         try:
             from rapidocr import RapidOCR
         except ImportError as e:  # pragma: no cover - a hard dependency
             raise OcrEngineError(f"rapidocr is not installed: {e}") from e
-        self.version = version("rapidocr")
+        self.rec_min_width = int(rec_min_width)
+        self.version = engine_version(self.rec_min_width)
+        rec: dict[str, Any] = {}
+        if self.rec_min_width != REC_MIN_WIDTH:
+            # each line recognised alone at its own width (not padded to the batch's widest, nor to
+            # 320): a short field costs what it is wide; the cache keeps the two readings apart
+            rec = {"Rec.rec_img_shape": [3, REC_HEIGHT, self.rec_min_width], "Rec.rec_batch_num": 1}
         logging.getLogger("RapidOCR").setLevel(logging.ERROR)
         try:
             self._ocr = RapidOCR(
@@ -30,6 +46,7 @@ class RapidOcrEngine(OcrEngine):
                     "Global.max_side_len": 2000,
                     "EngineConfig.onnxruntime.intra_op_num_threads": threads,
                     "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+                    **rec,
                 }
             )
         except Exception as e:  # model files missing or unloadable
