@@ -1,7 +1,8 @@
 """Glare recall and false positives per source and part (issue 15): the shipping measure
 (``imaging.glare`` on the upright page with its text lines and document region, flagged at
-``glare.flag_at`` of ``validators/data/image_quality.yaml``), exactly as ``validators.image_quality``
-decides ``image.glare``.
+``glare.flag_at`` (share of the document) or ``glare.washed_chars`` (printed text washed out along
+the lines) of ``validators/data/image_quality.yaml``), exactly as ``validators.image_quality``
+decides ``image.glare`` (``is_glared``).
 
     PYTHONPATH=. .venv/bin/python bench/glare_bench.py [--n2 170] [--real] [--json FILE]
 
@@ -22,7 +23,7 @@ Sources, each in two parts: ``calibration`` (where thresholds may be looked at) 
   by content under ``INTAKE_HOME``: minutes the first time).
 
 Printed per source and part: recall n/N on glared, false positives n/N on clean, the missed and
-the false ones by name with their share, and the share's distribution (clean max / p99, glared min).
+the false ones by name with their share and washed text, and the distributions (clean max / p99, glared min).
 """
 
 from __future__ import annotations
@@ -55,16 +56,23 @@ class Row:
     name: str
     glared: bool
     share: float = 0.0
+    washed: float = 0.0
     seconds: float = 0.0
     extra: dict[str, float] = field(default_factory=dict)
 
 
-def measure(image: np.ndarray, lines: list[OcrLine]) -> tuple[float, float]:
-    """The glare share as the shipping check measures it, and the seconds it took."""
+def measure_glare(image: np.ndarray, lines: list[OcrLine]) -> tuple[imaging.Glare, float]:
+    """The glare as the shipping check measures it, and the seconds it took."""
     t0 = time.perf_counter()
     region = imaging.find_document(image)
-    g = imaging.glare(image, lines, region)
-    return g.share, time.perf_counter() - t0
+    g = imaging.glare(image, lines, region, min_washed=load_config().glare.washed_chars)
+    return g, time.perf_counter() - t0
+
+
+def measure(image: np.ndarray, lines: list[OcrLine]) -> tuple[float, float]:
+    """The glare share as the shipping check measures it, and the seconds it took."""
+    g, sec = measure_glare(image, lines)
+    return g.share, sec
 
 
 def boxes_to_lines(boxes: list[tuple[float, float, float, float]]) -> list[OcrLine]:
@@ -138,8 +146,8 @@ def family1_pages(cases: Path, every: int = 3) -> Iterator[Page]:
 
 def family1(cases: Path) -> Iterator[Row]:
     for p in family1_pages(cases):
-        share, sec = measure(p.image, p.lines)
-        yield Row("family1", p.part, p.name, p.glared, share, sec)
+        g, sec = measure_glare(p.image, p.lines)
+        yield Row("family1", p.part, p.name, p.glared, g.share, g.washed, sec)
 
 
 # --------------------------------------------------------------------------- family 2
@@ -151,8 +159,8 @@ def family2(n: int, seed: int, part: str) -> Iterator[Row]:
     for doc in render2.glare_corpus(n, seed):
         if not doc.glare and not doc.clean:  # a minor light that washes out next to no text
             continue
-        share, sec = measure(doc.image, boxes_to_lines(doc.lines))
-        yield Row("family2", part, doc.name, doc.glare, share, sec)
+        g, sec = measure_glare(doc.image, boxes_to_lines(doc.lines))
+        yield Row("family2", part, doc.name, doc.glare, g.share, g.washed, sec)
 
 
 # --------------------------------------------------------------------------- real set
@@ -167,8 +175,8 @@ def real() -> Iterator[Row]:
     for it in realset.load():
         image = it.image()
         lines, rot = recognize_page(image, settings)
-        share, sec = measure(imaging.upright(image, rot), lines)
-        yield Row("real", it.split, it.id, it.glare, share, sec)
+        g, sec = measure_glare(imaging.upright(image, rot), lines)
+        yield Row("real", it.split, it.id, it.glare, g.share, g.washed, sec)
 
 
 # --------------------------------------------------------------------------- report
@@ -178,8 +186,12 @@ def _rate(n: int, d: int) -> str:
     return f"{n}/{d}" + (f" = {n / d:.3f}" if d else "")
 
 
-def report(rows: list[Row], flag_at: float) -> dict[str, object]:
+def report(rows: list[Row], flag_at: float, washed_at: float) -> dict[str, object]:
     out: dict[str, object] = {}
+
+    def flagged(r: Row) -> bool:
+        return r.share >= flag_at or r.washed >= washed_at
+
     groups = sorted({(r.source, r.part) for r in rows})
     for source in sorted({r.source for r in rows}):
         groups.append((source, "all"))
@@ -187,15 +199,15 @@ def report(rows: list[Row], flag_at: float) -> dict[str, object]:
         rs = [r for r in rows if r.source == source and part in ("all", r.part)]
         pos = [r for r in rs if r.glared]
         neg = [r for r in rs if not r.glared]
-        hit = [r for r in pos if r.share >= flag_at]
-        fp = [r for r in neg if r.share >= flag_at]
+        hit = [r for r in pos if flagged(r)]
+        fp = [r for r in neg if flagged(r)]
         key = f"{source}/{part}"
         out[key] = {
             "glared": len(pos),
             "found": len(hit),
             "clean": len(neg),
             "false": len(fp),
-            "missed_names": [r.name for r in pos if r.share < flag_at],
+            "missed_names": [r.name for r in pos if not flagged(r)],
             "false_names": [r.name for r in fp],
             "seconds_per_page": round(float(np.mean([r.seconds for r in rs])), 3) if rs else 0.0,
         }
@@ -204,6 +216,7 @@ def report(rows: list[Row], flag_at: float) -> dict[str, object]:
             cs = [r.share for r in neg]
             print(
                 f"   clean share: max {max(cs):.4f}  p99 {np.percentile(cs, 99):.4f}  p95 {np.percentile(cs, 95):.4f}"
+                f"   washed: max {max(r.washed for r in neg):.2f}"
             )
         if pos:
             gs = [r.share for r in pos]
@@ -211,10 +224,10 @@ def report(rows: list[Row], flag_at: float) -> dict[str, object]:
                 f"   glared share: min {min(gs):.4f}  p5 {np.percentile(gs, 5):.4f}  median {np.median(gs):.4f}"
             )
         if part != "all":
-            for r in sorted(pos, key=lambda r: r.share)[: len(pos) - len(hit)][:12]:
-                print(f"   missed  {r.share:.4f}  {r.name}")
+            for r in sorted((r for r in pos if not flagged(r)), key=lambda r: r.share)[:12]:
+                print(f"   missed  {r.share:.4f} {r.washed:.2f}  {r.name}")
             for r in sorted(fp, key=lambda r: -r.share)[:12]:
-                print(f"   false+  {r.share:.4f}  {r.name}")
+                print(f"   false+  {r.share:.4f} {r.washed:.2f}  {r.name}")
         print(f"   {out[key]['seconds_per_page']} s per page (find_document + glare)")  # type: ignore[index]
     return out
 
@@ -225,7 +238,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n2", type=int, default=170, help="family-2 renders per part (2 in 5 glared)")
     ap.add_argument("--no-family1", action="store_true")
     ap.add_argument("--real", action="store_true", help="the real set too (real OCR, cached)")
-    ap.add_argument("--flag-at", type=float, default=None, help="threshold (default: the yaml's)")
+    ap.add_argument("--flag-at", type=float, default=None, help="share threshold (default: the yaml's)")
+    ap.add_argument(
+        "--washed-at", type=float, default=None, help="washed-text threshold (default: the yaml's)"
+    )
     ap.add_argument("--json", type=Path)
     ap.add_argument("--rows", type=Path, help="write every row (name, label, share) here")
     a = ap.parse_args(argv)
@@ -240,9 +256,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"+ family 1: {len(rows)} pages, {time.time() - t0:.0f} s", file=sys.stderr)
     if a.real:
         rows += real()
-    flag_at = a.flag_at if a.flag_at is not None else load_config().glare.flag_at
-    print(f"image.glare at share >= {flag_at}")
-    figures = report(rows, flag_at)
+    cfg = load_config().glare
+    flag_at = a.flag_at if a.flag_at is not None else cfg.flag_at
+    washed_at = a.washed_at if a.washed_at is not None else cfg.washed_chars
+    print(f"image.glare at share >= {flag_at} or washed text >= {washed_at} characters")
+    figures = report(rows, flag_at, washed_at)
     print(f"\n{time.time() - t0:.0f} s")
     if a.json:
         a.json.write_text(json.dumps(figures, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -256,6 +274,7 @@ def main(argv: list[str] | None = None) -> int:
                         "name": r.name,
                         "glared": r.glared,
                         "share": round(r.share, 5),
+                        "washed": round(r.washed, 3),
                     }
                 )
                 for r in rows

@@ -54,6 +54,12 @@ class LowResCfg(_Strict):
 
 class GlareCfg(_Strict):
     flag_at: float = Field(ge=0, le=1)
+    washed_chars: float = Field(gt=0)
+
+
+def is_glared(g: imaging.Glare, cfg: GlareCfg) -> bool:
+    """``image.glare``: enough of the document washed out, or enough printed text washed out."""
+    return g.share >= cfg.flag_at or g.washed >= cfg.washed_chars
 
 
 class IncompleteCfg(_Strict):
@@ -100,6 +106,7 @@ class PageView:
     lines: list[OcrLine]
     width: int  # of the upright page, known without reading its pixels
     height: int
+    text_layer: bool = False  # the lines are a PDF's text layer, not read from these pixels
 
     @property
     def image(self) -> np.ndarray:
@@ -170,7 +177,9 @@ def measure_page(view: PageView, region: imaging.DocumentRegion, *, card_ratio: 
         sharp=sharp,
         confidence=mean_confidence(view.lines),
         short_side=short,
-        glare=imaging.glare(view.image, view.lines, region),
+        glare=imaging.glare(
+            view.image, view.lines, region, min_washed=cfg.glare.washed_chars, text_layer=view.text_layer
+        ),
         cut=imaging.completeness(
             view.image,
             view.lines,
@@ -240,7 +249,9 @@ class PageFacts:
             lines = list(t.lines) if t else []
             w, h = (page.height, page.width) if (rotation // 90) % 2 else (page.width, page.height)
             load = partial(self._upright_image, page, rotation)
-            views.append(PageView(page.index, load, lines, w, h))
+            views.append(
+                PageView(page.index, load, lines, w, h, text_layer=bool(t and t.source == "pdf_text"))
+            )
         return views
 
     def region(self, view: PageView) -> imaging.DocumentRegion:
@@ -265,7 +276,7 @@ class PageFacts:
         return any(
             is_blurry(p, cfg.blur)
             or text_too_small(p, cfg.low_resolution)
-            or p.glare.share >= cfg.glare.flag_at
+            or is_glared(p.glare, cfg.glare)
             or p.cut.incomplete
             for p in self.qualities
         )
@@ -328,7 +339,7 @@ def image_quality(ctx: MaterialContext) -> Iterator[Flag]:
             evidence=[Evidence(page=p.index, box=_page_box(views[p.index]))],
         )
 
-    glared = [p for p in pages if p.glare.share >= cfg.glare.flag_at]
+    glared = [p for p in pages if is_glared(p.glare, cfg.glare)]
     if glared:
         g = max(glared, key=lambda p: p.glare.share)
         yield make_flag(

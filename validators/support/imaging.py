@@ -378,10 +378,90 @@ class Glare:
     share: float  # share of the document area washed out (0..1)
     boxes: list[Box]  # washed-out spots
     paper: float  # paper brightness (median background level)
+    #: printed text washed out, in characters (line heights along the OCR lines), of the biggest spot
+    washed: float = 0.0
 
 
 #: a faded stroke counts as black ink when its ink colour's spread is under this share of its strength
 INK_TINT_MAX = 0.35
+
+#: a stretch of a text line is washed out where its contrast (ink over its own paper) stays under this
+#: share of the page's typical line contrast
+WASH_CONTRAST = 0.45
+#: ... over at least this many line heights (shorter: the gap between two words)
+WASH_MIN_RUN = 0.9
+#: lines taller than this many text heights (titles, the box of a tilted overlay) are left out
+WASH_MAX_LINE = 2.5
+
+
+def _washed_text(
+    ink: np.ndarray, bg: np.ndarray, doc: np.ndarray, lines: Sequence[OcrLine], scale: float, th: float
+) -> tuple[float, list[tuple[int, int, int, int, float]]]:
+    """Printed text washed out along the OCR lines: per line, the contrast profile (per column the
+    highest ink over the local paper in the line's inner rows, a max filter of 0.6 line height
+    bridging the gaps inside characters); the page's typical line contrast is the median over the
+    lines of their 90th percentile. A stretch under :data:`WASH_CONTRAST` of it, on the document,
+    of at least :data:`WASH_MIN_RUN` line heights, is washed-out text. Stretches of neighbouring
+    lines (within a line height) make one spot. Returns the biggest spot's length in line heights
+    (characters) and every spot as (x0, y0, x1, y1, characters) in the given pixels."""
+    sh, sw = ink.shape
+    profiles = []
+    for ln in horizontal_lines(lines):
+        x0, y0, x1, y1 = (v * scale for v in ln.box)
+        lh = y1 - y0
+        if lh > WASH_MAX_LINE * th:
+            continue
+        pad = 0.1 * lh  # a detector's box is a little taller than the glyphs
+        cx0, cx1 = int(max(0.0, x0 + pad)), int(min(float(sw), x1 - pad))
+        cy0, cy1 = int(max(0.0, y0 + pad)), int(min(float(sh), y1 - pad + 1))
+        if cx1 - cx0 < 3 or cy1 - cy0 < 2:
+            continue
+        rel = ink[cy0:cy1, cx0:cx1] / np.maximum(bg[cy0:cy1, cx0:cx1], 1.0)
+        col = rel.max(axis=0).astype(np.float32)
+        k = max(3, int(0.6 * (cy1 - cy0))) | 1
+        prof = cv2.dilate(col[None, :], np.ones((1, k), np.uint8))[0]
+        on_doc = doc[cy0:cy1, cx0:cx1].all(axis=0)
+        profiles.append((cx0, cy0, cy1, prof, on_doc))
+    if not profiles:
+        return 0.0, []
+    typical = float(np.median([np.percentile(p[3], 90) for p in profiles]))
+    if typical < 40 / 255:  # no printed text to speak of
+        return 0.0, []
+    rects: list[tuple[int, int, int, int, float, int]] = []  # box, characters, line height
+    for cx0, cy0, cy1, prof, on_doc in profiles:
+        lh = cy1 - cy0
+        low = np.concatenate([[0], ((prof < WASH_CONTRAST * typical) & on_doc).astype(np.int8), [0]])
+        d = np.diff(low)
+        for start, end in zip(np.nonzero(d == 1)[0].tolist(), np.nonzero(d == -1)[0].tolist(), strict=True):
+            if end - start >= WASH_MIN_RUN * lh:
+                rects.append((cx0 + start, cy0, cx0 + end, cy1, (end - start) / lh, lh))
+    if not rects:
+        return 0.0, []
+    # stretches within a line height of each other (neighbouring lines, the same line) make one spot
+    parent = list(range(len(rects)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, a in enumerate(rects):
+        for j in range(i + 1, len(rects)):
+            b = rects[j]
+            g = max(a[5], b[5])
+            if a[0] - g <= b[2] and b[0] - g <= a[2] and a[1] - g <= b[3] and b[1] - g <= a[3]:
+                parent[root(i)] = root(j)
+    spots: dict[int, list[float]] = {}
+    for i, r in enumerate(rects):
+        j = root(i)
+        if j not in spots:
+            spots[j] = [r[0], r[1], r[2], r[3], 0.0]
+        s = spots[j]
+        s[0], s[1], s[2], s[3] = min(s[0], r[0]), min(s[1], r[1]), max(s[2], r[2]), max(s[3], r[3])
+        s[4] += r[4]
+    out = [(int(s[0]), int(s[1]), int(s[2]), int(s[3]), float(s[4])) for s in spots.values()]
+    return max(s[4] for s in out), out
 
 
 def _ink_tint(small: np.ndarray, sel: np.ndarray, lab: np.ndarray, n: int, k: int) -> np.ndarray:
@@ -403,8 +483,11 @@ def glare(
     *,
     min_spot: float = 0.004,
     min_faded_strokes: int = 6,
+    min_washed: float = 2.0,
+    text_layer: bool = False,
 ) -> Glare:
-    """Share of the document washed out by a specular spot or over-exposure.
+    """Share of the document washed out by a specular spot or over-exposure, and the printed text
+    washed out (``washed``, in characters).
 
     A glare spot fades the text under it towards white: around the spot, strokes are still there
     but much paler than the page's typical text; in its core they are gone and the paper is
@@ -413,6 +496,14 @@ def glare(
     paper next to them), and keep groups of at least ``min_faded_strokes`` strokes covering at least
     ``min_spot`` of the document. A bright lamp corner (text still dark), pale printing on cards
     (guilloche, too faint to be text) and coloured watermarks (saturated) do not count.
+
+    The OCR lines tell where text is printed: a stretch of a line whose contrast against its own
+    paper is nearly gone is washed-out text, even where too few pale strokes are left around it (a
+    blown-out core over a few characters, a streak, a photocopy): ``washed`` is the biggest such
+    spot in characters (:func:`_washed_text`), its spots of at least ``min_washed`` characters are
+    added to ``boxes``; ``share`` stays the stroke spots' alone. It trusts the lines to sit on their
+    text (OCR's own boxes in the page's frame): lines of a PDF's text layer (``text_layer``) were
+    not read from the pixels (one line spans blank table cells) and are no evidence.
     """
     h, w = image.shape[:2]
     scale = min(1.0, 1000 / max(h, w))
@@ -422,7 +513,6 @@ def glare(
     sh, sw = small.shape[:2]
     gray8 = to_gray(small)
     gray = gray8.astype(np.float32)
-    sat = cv2.cvtColor(small, cv2.COLOR_RGB2HSV)[:, :, 1]
     reg = region or find_document(image)
     doc = cv2.resize(reg.mask.astype(np.uint8), (sw, sh), interpolation=cv2.INTER_NEAREST).astype(bool)
     doc = cv2.erode(doc.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)  # not the paper's edge
@@ -437,10 +527,39 @@ def glare(
     bg = cv2.GaussianBlur(bg, (0, 0), k / 4)
     paper = float(np.median(bg[doc]))
     ink = np.clip(bg - gray, 0, 255)
+    keep, boxes = _stroke_spots(
+        small, gray8, gray, bg, ink, doc, th, scale, paper, min_spot, min_faded_strokes
+    )
+    washed, spots = (0.0, []) if text_layer else _washed_text(ink, bg, doc, lines, scale, th)
+    # the share stays the stroke spots' (it needs no line positions); the washed-out text is told
+    # apart, with its spots among the boxes
+    boxes += [
+        (x0 / scale, y0 / scale, x1 / scale, y1 / scale) for x0, y0, x1, y1, c in spots if c >= min_washed
+    ]
+    share = 0.0 if keep is None else float(keep.sum() / float(doc.sum()))
+    return Glare(min(1.0, share), boxes, paper, washed)
+
+
+def _stroke_spots(
+    small: np.ndarray,
+    gray8: np.ndarray,
+    gray: np.ndarray,
+    bg: np.ndarray,
+    ink: np.ndarray,
+    doc: np.ndarray,
+    th: float,
+    scale: float,
+    paper: float,
+    min_spot: float,
+    min_faded_strokes: int,
+) -> tuple[np.ndarray | None, list[Box]]:
+    """The spots of pale strokes of :func:`glare`: their mask on the working pixels (None: no spot
+    possible) and their boxes in the page's pixels."""
+    sh, sw = small.shape[:2]
     inked = ((ink >= 28) & doc).astype(np.uint8)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(inked, connectivity=8)
     if n <= 1:
-        return Glare(0.0, [], paper)
+        return None, []
     # per-stroke figures over the inked pixels only (label 0, the paper, is never used): the same
     # values as over the whole page, without touching every pixel
     sel = inked.astype(bool)
@@ -461,13 +580,13 @@ def glare(
     min_area = max(3.0, (th / 8) ** 2)
     strokes = (areas >= min_area) & (np.arange(n) > 0)
     if not strokes.any():
-        return Glare(0.0, [], paper)
+        return None, []
     typical = float(np.percentile(peak[strokes], 75))
     if typical < 80:
-        return Glare(0.0, [], paper)
+        return None, []
     faint = strokes & (peak <= 0.45 * typical)
     if int(faint.sum()) < min_faded_strokes:  # no spot can gather enough faded strokes
-        return Glare(0.0, [], paper)
+        return None, []
     pale = faint & (satmax < 14)
     if int(pale.sum()) < int(faint.sum()):
         # under a white light on tinted paper a faded black stroke turns bluish against the paper's
@@ -475,9 +594,10 @@ def glare(
         # the pixel, which stays grey for faded black ink and is coloured for a watermark or a label
         pale |= faint & (_ink_tint(small, sel, lab, n, max(3, int(th)) | 1) < INK_TINT_MAX)
     if int(pale.sum()) < min_faded_strokes:
-        return Glare(0.0, [], paper)
+        return None, []
     faded = pale[labels]
     ck = max(5, int(th * 2.5)) | 1
+    sat = cv2.cvtColor(small, cv2.COLOR_RGB2HSV)[:, :, 1]
     near_white = (bg >= min(paper + 8.0, 248.0)) & (sat < 40) & doc  # brighter than the paper around
     grown = close_ellipse(faded.astype(np.uint8), ck)
     cand = grown | (near_white & (cv2.dilate(grown, np.ones((ck, ck), np.uint8)) > 0)).astype(np.uint8)
@@ -509,8 +629,7 @@ def glare(
             continue
         keep |= lab2 == i
         boxes.append((x / scale, y / scale, (x + bw) / scale, (y + bh) / scale))
-    share = float(keep.sum() / doc_area)
-    return Glare(min(1.0, share), boxes, paper)
+    return keep, boxes
 
 
 # --------------------------------------------------------------------------- seals

@@ -1,0 +1,104 @@
+"""Glare read along the text lines: where a light washes out the printed text, a stretch of an OCR
+line keeps next to no contrast (ink against its own paper) while the page's other lines keep theirs.
+The stroke measure needs at least 6 pale strokes around a spot, so a blown-out core over a few
+characters, on a photocopy or a streak across some lines was missed; ``imaging.glare`` now also
+reports ``washed``, the printed text washed out in characters (line heights along the lines) of the
+biggest such spot, and ``image.glare`` is raised at ``glare.washed_chars`` of them too."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bench import render2
+from bench.glare_bench import boxes_to_lines
+from pipeline.models import OcrLine
+from validators.image_quality import is_glared, load_config
+from validators.support import imaging
+
+
+def _page() -> tuple[np.ndarray, list[OcrLine]]:
+    """A plain page: 12 lines of 20 dark 'characters' (blocks with gaps, like strokes), 24 px high."""
+    rng = np.random.default_rng(3)
+    img = np.full((700, 900, 3), 238, np.uint8)
+    lines = []
+    for i in range(12):
+        y0 = 60 + i * 48
+        for c in range(20):
+            x0 = 80 + c * 30
+            for _ in range(4):  # a few strokes per character
+                dx, dy = rng.integers(0, 20), rng.integers(0, 18)
+                if rng.random() < 0.5:
+                    img[y0 + dy : y0 + dy + 3, x0 : x0 + 22] = 30
+                else:
+                    img[y0 : y0 + 24, x0 + dx : x0 + dx + 3] = 30
+        box = (76.0, y0 - 4.0, 80 + 20 * 30 + 4.0, y0 + 28.0)
+        lines.append(
+            OcrLine(
+                text="字" * 20,
+                polygon=[(box[0], box[1]), (box[2], box[1]), (box[2], box[3]), (box[0], box[3])],
+                confidence=0.9,
+            )
+        )
+    return img, lines
+
+
+def _light(img: np.ndarray, cx: float, cy: float, rx: float, ry: float, peak: float = 0.97) -> np.ndarray:
+    """A blown-out spot (a light pulling the pixels towards white), hard core and a soft rim."""
+    yy, xx = np.mgrid[0 : img.shape[0], 0 : img.shape[1]].astype(np.float32)
+    d = np.sqrt(((xx - cx) / rx) ** 2 + ((yy - cy) / ry) ** 2)
+    a = peak * np.clip(1.6 - d, 0, 1)[..., None]
+    return (img * (1 - a) + 255 * a).clip(0, 255).astype(np.uint8)  # type: ignore[no-any-return]
+
+
+def test_a_small_blown_out_spot_over_a_few_characters_is_found() -> None:
+    img, lines = _page()
+    cfg = load_config().glare
+    clean = imaging.glare(img, lines)
+    assert clean.washed < cfg.washed_chars and not is_glared(clean, cfg)
+    spot = _light(img, 300, 230, 60, 30)  # over about 4 characters of 2 lines
+    # the stroke measure alone (no line evidence) misses it: too few pale strokes
+    assert not is_glared(imaging.glare(spot, lines, text_layer=True), cfg)
+    g = imaging.glare(spot, lines)
+    assert g.washed >= cfg.washed_chars and is_glared(g, cfg)
+    assert g.boxes  # where: evidence for the reviewer
+
+
+def test_lines_of_a_pdf_text_layer_are_no_evidence() -> None:
+    """A PDF's text layer spans blank stretches (one line across table cells): not read from pixels."""
+    img, lines = _page()
+    spot = _light(img, 300, 230, 60, 30)
+    assert imaging.glare(spot, lines, text_layer=True).washed == 0.0
+
+
+def test_a_grey_line_among_black_ones_is_not_washed_out() -> None:
+    """Text printed grey everywhere on one line (a hint, a label) is not a stretch of faded text...
+    unless it is as pale as washed-out text: the measure compares with the page's typical line."""
+    img, lines = _page()
+    grey = img.copy()
+    y0 = 60 + 5 * 48
+    band = grey[y0 - 2 : y0 + 26, 60:700]
+    band[band < 100] = 140  # grey ink, 60 % of the black's contrast
+    assert imaging.glare(grey, lines).washed < load_config().glare.washed_chars
+
+
+@pytest.mark.skipif(not render2.available(), reason="fonts-wqy-zenhei not installed")
+@pytest.mark.parametrize("i", [48, 63])  # g2-21-048-spot-photocopy, g2-21-063-spot-plain-photo
+def test_blown_out_spots_of_render_family_2_missed_before_are_found(i: int) -> None:
+    doc = render2.render_glare(i, 21)
+    assert doc.glare
+    cfg = load_config().glare
+    lines = boxes_to_lines(doc.lines)
+    assert not is_glared(imaging.glare(doc.image, lines, text_layer=True), cfg)  # the stroke measure
+    assert is_glared(imaging.glare(doc.image, lines), cfg)
+
+
+@pytest.mark.skipif(not render2.available(), reason="fonts-wqy-zenhei not installed")
+def test_clean_pages_of_render_family_2_have_no_washed_text() -> None:
+    """Clean calibration pages (watermarks, photocopies, lamp light, shadows): none reaches the cut."""
+    cfg = load_config().glare
+    docs = [d for d in render2.glare_corpus(25, 21) if d.clean]
+    assert len(docs) >= 12
+    for d in docs:
+        g = imaging.glare(d.image, boxes_to_lines(d.lines))
+        assert g.washed < cfg.washed_chars, d.name
