@@ -107,3 +107,30 @@ def test_a_card_whose_text_asks_for_a_stamp_is_still_searched(
     ctx = _ctx(r.image, [*r.lines, stamp], DocType.ID_CARD_FRONT, tmp_home=str(tmp_path))
     assert list(official_seals(ctx)) == []
     assert ctx.quality.seal_count == 1
+
+
+def test_text_washed_out_along_a_line_is_a_page_too_poor_to_tell(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Glare found only along the OCR lines (a few characters blown out, too few pale strokes left
+    for the stroke measure) raises image.glare, so it also makes a missing seal doubt, not a fact."""
+    from validators.image_quality import load_config
+    from validators.support import imaging
+
+    _no_ring(monkeypatch)
+    r = page(6, seals=0, red_title=True)
+    line = max((ln for ln in r.lines if len(ln.text) >= 6), key=lambda ln: ln.box[2] - ln.box[0])
+    x0, y0, _, y1 = (int(v) for v in line.box)
+    lh = y1 - y0
+    img = r.image.astype(np.float32)
+    img[y0 - 2 : y1 + 2, x0 + lh : x0 + 5 * lh] = (
+        0.05 * img[y0 - 2 : y1 + 2, x0 + lh : x0 + 5 * lh] + 0.95 * 255
+    )
+    washed = img.clip(0, 255).astype(np.uint8)
+    cfg = load_config().glare
+    g = imaging.glare(washed, r.lines, min_washed=cfg.washed_chars)
+    assert g.share < cfg.flag_at <= 1 and g.washed >= cfg.washed_chars, g  # only the line measure sees it
+    ctx = _ctx(washed, r.lines, DocType.REFERRAL_SLIP, tmp_home=str(tmp_path))
+    flags = list(official_seals(ctx))
+    assert [(f.code, f.severity) for f in flags] == [("seal.missing", Severity.WARNING)]
+    assert ctx.quality.model_dump()["seal_unverified"] == "glare"

@@ -40,6 +40,7 @@ from validators.image_quality import (
     PageView,
     doc_type,
     document_region,
+    is_glared,
     load_config,
     page_qualities,
     page_views,
@@ -197,7 +198,7 @@ def _cannot_judge(ctx: MaterialContext) -> str | None:
     is what counts)."""
     cfg = load_config()
     for p in page_qualities(ctx):
-        if p.glare.share >= cfg.glare.flag_at:
+        if is_glared(p.glare, cfg.glare):  # the same rule as image.glare
             return "glare"
         if p.cut.incomplete:
             return "incomplete"
