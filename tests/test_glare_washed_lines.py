@@ -102,3 +102,19 @@ def test_clean_pages_of_render_family_2_have_no_washed_text() -> None:
     for d in docs:
         g = imaging.glare(d.image, boxes_to_lines(d.lines))
         assert g.washed < cfg.washed_chars, d.name
+
+
+def test_the_auditor_is_told_how_much_text_was_washed_out(tmp_path) -> None:
+    """Found along the lines only, the glare's share of the page is under 1 %: the auditor's reason
+    names the characters washed out, not a share of "0 %"."""
+    from pipeline.codes import DocType
+    from tests.test_quality_checks import _ctx
+    from validators.image_quality import image_quality
+
+    img, lines = _page()
+    spot = _light(img, 300, 230, 60, 30)
+    ctx = _ctx(spot, lines, DocType.EXPENSE_LIST, tmp_home=str(tmp_path))
+    glare = [f for f in image_quality(ctx) if f.code == "image.glare"]
+    assert len(glare) == 1
+    assert "个字" in glare[0].reason and "0%" not in glare[0].reason, glare[0].reason
+    assert "反光" in glare[0].message

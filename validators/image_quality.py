@@ -341,11 +341,15 @@ def image_quality(ctx: MaterialContext) -> Iterator[Flag]:
 
     glared = [p for p in pages if is_glared(p.glare, cfg.glare)]
     if glared:
-        g = max(glared, key=lambda p: p.glare.share)
+        g = max(glared, key=lambda p: (p.glare.share >= cfg.glare.flag_at, p.glare.share, p.glare.washed))
+        if g.glare.share >= cfg.glare.flag_at:
+            key, params = "image.glare", dict(doc=name, share=f"{100 * g.glare.share:.0f}")
+        else:  # found along the lines only: the share of the page says nothing, the text washed out does
+            key, params = "image.glare#washed_text", dict(doc=name, chars=f"{g.glare.washed:.0f}")
         yield make_flag(
-            "image.glare",
+            key,
             Severity.WARNING,
-            params=dict(doc=name, share=f"{100 * g.glare.share:.0f}"),
+            params=params,
             evidence=[Evidence(page=p.index, box=b) for p in glared for b in p.glare.boxes][:8],
         )
 
