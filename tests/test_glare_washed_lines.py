@@ -118,3 +118,33 @@ def test_the_auditor_is_told_how_much_text_was_washed_out(tmp_path) -> None:
     assert len(glare) == 1
     assert "个字" in glare[0].reason and "0%" not in glare[0].reason, glare[0].reason
     assert "反光" in glare[0].message
+
+
+def _recolour_line(
+    img: np.ndarray, i: int, rgb: tuple[int, int, int], c0: int = 0, c1: int = 20
+) -> np.ndarray:
+    """Characters c0..c1 of line i printed in another colour (255 = blank)."""
+    out = img.copy()
+    y0 = 60 + i * 48
+    band = out[y0 - 2 : y0 + 26, 80 + c0 * 30 : 80 + c1 * 30]
+    band[band.min(axis=2) < 100] = rgb
+    return out
+
+
+def test_coloured_print_is_not_washed_out_text() -> None:
+    """An invoice's number printed in pink (real set r41, r29), as pale in grey as washed-out text:
+    its ink is coloured, so it is print, not black text faded by a light."""
+    img, lines = _page()
+    cfg = load_config().glare
+    pink = _recolour_line(img, 4, (225, 120, 135), 4, 12)
+    grey = _recolour_line(img, 4, (152, 152, 152), 4, 12)  # the same lightness, without colour
+    assert imaging.glare(grey, lines).washed >= cfg.washed_chars
+    assert imaging.glare(pink, lines).washed < cfg.washed_chars
+
+
+def test_the_blank_between_two_words_of_one_box_is_not_washed_out() -> None:
+    """One OCR box over 合    计 (real set r42): the blank between has no ink at all; a light that
+    washes text out leaves a faded rim, a blank does not."""
+    img, lines = _page()
+    gap = _recolour_line(img, 7, (238, 238, 238), 8, 12)  # 4 characters left out of the line
+    assert imaging.glare(gap, lines).washed < load_config().glare.washed_chars

@@ -394,8 +394,43 @@ WASH_MIN_RUN = 0.9
 WASH_MAX_LINE = 2.5
 
 
+#: a washed stretch whose remaining ink is coloured (the spread of its mean colour over its strength,
+#: as :data:`INK_TINT_MAX`) is coloured print -- an invoice's red number, a form's pale brown labels --
+#: not black text faded by a light
+WASH_TINT_MAX = 0.25
+#: a stretch with no ink left at all (its strongest pixel under this, grey levels below the paper) is
+#: washed out only where the light brightened the paper, by at least WASH_BLANK_BRIGHTER grey levels
+#: over the page's paper: else it is the blank between two words of one OCR box (合    计)
+WASH_MIN_INK = 10.0
+WASH_BLANK_BRIGHTER = 6.0
+
+
+def _stretch_tint(small: np.ndarray, ink: np.ndarray, x0: int, y0: int, x1: int, y1: int, k: int) -> float:
+    """The colour of the ink left in a stretch of a line, as :func:`_ink_tint` (local background, a
+    max filter of ``k`` per channel, minus the pixel), over its stronger half; 0 where no ink is left."""
+    g = ink[y0:y1, x0:x1]
+    top = float(g.max()) if g.size else 0.0
+    if top < 6:
+        return 0.0
+    h, w = ink.shape
+    ys, ye, xs, xe = max(0, y0 - k), min(h, y1 + k), max(0, x0 - k), min(w, x1 + k)
+    patch = small[ys:ye, xs:xe]
+    bgc = cv2.dilate(patch, np.ones((k, k), np.uint8))[y0 - ys : y1 - ys, x0 - xs : x1 - xs]
+    sel = g >= 0.5 * top
+    d = bgc[sel].astype(np.float32) - small[y0:y1, x0:x1][sel].astype(np.float32)
+    sums = d.sum(axis=0)
+    return float((sums.max() - sums.min()) / max(float(sums.mean()), 1e-3))
+
+
 def _washed_text(
-    ink: np.ndarray, bg: np.ndarray, doc: np.ndarray, lines: Sequence[OcrLine], scale: float, th: float
+    ink: np.ndarray,
+    bg: np.ndarray,
+    doc: np.ndarray,
+    lines: Sequence[OcrLine],
+    scale: float,
+    th: float,
+    small: np.ndarray | None = None,
+    paper: float = 255.0,
 ) -> tuple[float, list[tuple[int, int, int, int, float]]]:
     """Printed text washed out along the OCR lines: per line, the contrast profile (per column the
     highest ink over the local paper in the line's inner rows, a max filter of 0.6 line height
@@ -433,8 +468,18 @@ def _washed_text(
         low = np.concatenate([[0], ((prof < WASH_CONTRAST * typical) & on_doc).astype(np.int8), [0]])
         d = np.diff(low)
         for start, end in zip(np.nonzero(d == 1)[0].tolist(), np.nonzero(d == -1)[0].tolist(), strict=True):
-            if end - start >= WASH_MIN_RUN * lh:
-                rects.append((cx0 + start, cy0, cx0 + end, cy1, (end - start) / lh, lh))
+            if end - start < WASH_MIN_RUN * lh:
+                continue
+            if float(ink[cy0:cy1, cx0 + start : cx0 + end].max()) < WASH_MIN_INK and (
+                float(bg[cy0:cy1, cx0 + start : cx0 + end].mean()) < paper + WASH_BLANK_BRIGHTER
+            ):
+                continue  # a blank between words: no ink, and the line's own paper
+            if small is not None and (
+                _stretch_tint(small, ink, cx0 + start, cy0, cx0 + end, cy1, max(3, int(th)) | 1)
+                >= WASH_TINT_MAX
+            ):
+                continue  # coloured print, not faded black text
+            rects.append((cx0 + start, cy0, cx0 + end, cy1, (end - start) / lh, lh))
     if not rects:
         return 0.0, []
     # stretches within a line height of each other (neighbouring lines, the same line) make one spot
@@ -530,7 +575,7 @@ def glare(
     keep, boxes = _stroke_spots(
         small, gray8, gray, bg, ink, doc, th, scale, paper, min_spot, min_faded_strokes
     )
-    washed, spots = (0.0, []) if text_layer else _washed_text(ink, bg, doc, lines, scale, th)
+    washed, spots = (0.0, []) if text_layer else _washed_text(ink, bg, doc, lines, scale, th, small, paper)
     # the share stays the stroke spots' (it needs no line positions); the washed-out text is told
     # apart, with its spots among the boxes
     boxes += [
