@@ -93,6 +93,23 @@ def test_glare_share_on_scan_and_photo(page) -> None:  # type: ignore[no-untyped
     assert imaging.glare(spot_photo, shift_lines(page.lines, scale=sc)).share >= flag_at
 
 
+def test_a_pale_spot_no_text_line_reaches_is_not_glare(page) -> None:  # type: ignore[no-untyped-def]
+    """Real set r28: pale strokes on a patterned table cloth that the document region took in make a
+    spot no OCR line reaches. A light matters where it washes out text: such a spot is not glare."""
+    flag_at = load_config().glare.flag_at
+    spot = glare(page.image, (0.4, 0.3), 0.14)
+    found = imaging.glare(spot, page.lines)
+    assert found.share >= flag_at
+    bx0, by0, bx1, by1 = found.boxes[0]
+    elsewhere = [
+        ln
+        for ln in page.lines
+        if not (ln.box[0] <= bx1 and bx0 <= ln.box[2] and ln.box[1] <= by1 and by0 <= ln.box[3])
+    ]
+    assert 0 < len(elsewhere) < len(page.lines)
+    assert imaging.glare(spot, elsewhere).share < flag_at
+
+
 def test_pale_card_pattern_is_not_glare() -> None:
     card = render_card(4)
     assert imaging.glare(card.image, card.lines).share < load_config().glare.flag_at

@@ -572,8 +572,9 @@ def glare(
     bg = cv2.GaussianBlur(bg, (0, 0), k / 4)
     paper = float(np.median(bg[doc]))
     ink = np.clip(bg - gray, 0, 255)
+    text = [tuple(v * scale for v in ln.box) for ln in lines]
     keep, boxes = _stroke_spots(
-        small, gray8, gray, bg, ink, doc, th, scale, paper, min_spot, min_faded_strokes
+        small, gray8, gray, bg, ink, doc, th, scale, paper, min_spot, min_faded_strokes, text
     )
     washed, spots = (0.0, []) if text_layer else _washed_text(ink, bg, doc, lines, scale, th, small, paper)
     # the share stays the stroke spots' (it needs no line positions); the washed-out text is told
@@ -597,6 +598,7 @@ def _stroke_spots(
     paper: float,
     min_spot: float,
     min_faded_strokes: int,
+    text: Sequence[tuple[float, ...]] = (),
 ) -> tuple[np.ndarray | None, list[Box]]:
     """The spots of pale strokes of :func:`glare`: their mask on the working pixels (None: no spot
     possible) and their boxes in the page's pixels."""
@@ -671,6 +673,10 @@ def _stroke_spots(
             continue
         # faded text: many pale strokes there (blurred text has a few pale strokes among dark ones)
         if pale_at[i] < min_faded_strokes or pale_at[i] < 0.3 * all_at[i]:
+            continue
+        # a light matters where it washes out text: a spot no OCR line reaches is pale texture (a
+        # table cloth the document region took in, real set r28), unless the page has no line at all
+        if text and not any(t[0] <= x + bw and x <= t[2] and t[1] <= y + bh and y <= t[3] for t in text):
             continue
         keep |= lab2 == i
         boxes.append((x / scale, y / scale, (x + bw) / scale, (y + bh) / scale))
