@@ -402,17 +402,25 @@ class Layout:
             return span
         out = span
         lbox = span.lbox
-        cur_row = row
+        h = row.height
+        # the line taken last, by its own box: a row it shares with a tall line (a tilted watermark
+        # read as one box over three lines) starts far above it and would not count as "below"
+        prev = span.lbox
         for _ in range(max_rows):
             nxt = None
-            for r in self.rows_below(cur_row, max_gap_lines=1.2):
+            for r in self.rows:
+                if r.page != row.page or r is row:
+                    continue
                 first = r.segs[0]
-                if abs(first.box[0] - lbox[0]) <= 1.5 * row.height:
+                top = first.box[1]
+                if top < prev[1] + 0.6 * h or top - prev[3] > 1.2 * h:
+                    continue
+                if abs(first.box[0] - lbox[0]) <= 1.5 * h and (nxt is None or top < nxt.segs[0].box[1]):
                     nxt = r
-                    break
             if nxt is None:
                 break
             seg = nxt.segs[0]
+            prev = seg.box
             t = seg.text
             if any(compact(st) and compact(st) in t for st in stops):
                 break
@@ -424,7 +432,6 @@ class Layout:
                 box=self.page_box(out.page, lbox),
                 lbox=lbox,
             )
-            cur_row = nxt
         return out
 
     def wrapped(self, span: Span) -> Span | None:

@@ -188,3 +188,34 @@ def test_a_sex_only_derived_from_the_number_is_looked_for_and_read() -> None:
         assert read.fields["sex"].value == want and read.fields["sex"].derived is None
     kept = read_document(pages, DocType.ID_CARD_FRONT, look=lambda p, b: None)
     assert kept.fields["sex"].value == "男" and kept.fields["sex"].derived == "id_number"
+
+
+def test_an_address_line_sharing_a_row_with_a_tall_watermark_line_is_kept() -> None:
+    """XJ-2025-000116 (recorded RapidOCR lines): the tilted 仅供医保备案使用 overlay is read as tall
+    lines (案使用他用, 158 px high) that share a row with the address's third line; that row then
+    starts above the second line, was not taken as "below" it, and the address lost 民路152号11栋1单.
+    The continuation follows the address's own lines, not the rows they share."""
+    from extractors.reader import read_document
+
+    lines = [
+        _box_line("姓名", 292, 235, 355, 270),
+        _box_line("胡涛", 399, 231, 484, 285),
+        _box_line("性别", 286, 306, 351, 341),
+        _box_line("男", 396, 308, 439, 345),
+        _box_line("民族汉", 489, 316, 645, 361),
+        _box_line("出生", 280, 374, 345, 412),
+        _box_line("1992", 394, 376, 479, 414),
+        _box_line("住址", 277, 446, 338, 480),
+        _box_line("新疆维吾尔自治区巴音郭", 387, 445, 707, 503),
+        _box_line("楞蒙古自治州库尔勒市人", 386, 490, 704, 546),
+        _box_line("民路152号11栋1单", 383, 535, 629, 586),
+        _box_line("案使用他用", 599, 477, 907, 622),
+        _box_line("元646室", 378, 577, 497, 628),
+        _box_line("医保备", 484, 569, 638, 643),
+        _box_line("公民身份号码", 259, 637, 401, 677),
+        _box_line("652801199202155953", 477, 639, 897, 701),
+    ]
+    doc = read_document([PageText(index=0, width=1280, height=960, source="image", lines=lines)], None)
+    assert (
+        doc.fields["address"].value == "新疆维吾尔自治区巴音郭楞蒙古自治州库尔勒市人民路152号11栋1单元646室"
+    )
