@@ -405,6 +405,12 @@ WASH_MIN_INK = 10.0
 WASH_BLANK_BRIGHTER = 6.0
 
 
+def _spread_over_strength(sums: np.ndarray) -> np.ndarray:
+    """Ink colour sums (last axis: the 3 channels) as a tint: the spread of the channels over their
+    mean strength. 0 = grey ink."""
+    return (sums.max(axis=-1) - sums.min(axis=-1)) / np.maximum(sums.mean(axis=-1), 1e-3)  # type: ignore[no-any-return]
+
+
 def _stretch_tint(small: np.ndarray, ink: np.ndarray, x0: int, y0: int, x1: int, y1: int, k: int) -> float:
     """The colour of the ink left in a stretch of a line, as :func:`_ink_tint` (local background, a
     max filter of ``k`` per channel, minus the pixel), over its stronger half; 0 where no ink is left."""
@@ -418,8 +424,7 @@ def _stretch_tint(small: np.ndarray, ink: np.ndarray, x0: int, y0: int, x1: int,
     bgc = cv2.dilate(patch, np.ones((k, k), np.uint8))[y0 - ys : y1 - ys, x0 - xs : x1 - xs]
     sel = g >= 0.5 * top
     d = bgc[sel].astype(np.float32) - small[y0:y1, x0:x1][sel].astype(np.float32)
-    sums = d.sum(axis=0)
-    return float((sums.max() - sums.min()) / max(float(sums.mean()), 1e-3))
+    return float(_spread_over_strength(d.sum(axis=0)))
 
 
 def _washed_text(
@@ -517,8 +522,7 @@ def _ink_tint(small: np.ndarray, sel: np.ndarray, lab: np.ndarray, n: int, k: in
     sums = np.zeros((n, 3), np.float32)
     for c in range(3):
         np.add.at(sums[:, c], lab, inkc[:, c])
-    spread = sums.max(axis=1) - sums.min(axis=1)
-    return spread / np.maximum(sums.mean(axis=1), 1e-3)  # type: ignore[no-any-return]
+    return _spread_over_strength(sums)
 
 
 def glare(
