@@ -60,6 +60,10 @@ class TypeSpec(BaseModel):
     titles: list[str] = Field(default_factory=list)
     keywords: list[str] = Field(default_factory=list)
     negative: list[str] = Field(default_factory=list)
+    #: labels printed on the type's standard form (its header and footer): from the
+    #: ``FORM_LABELS_FREE + 1``-th found on, each adds ``FORM_LABEL_WEIGHT`` (evidence when the title is
+    #: stamped over or cut off)
+    form_labels: list[str] = Field(default_factory=list)
     card: bool = False
     stops: list[str] = Field(default_factory=list)
     fields: dict[str, FieldSpec]
@@ -346,6 +350,13 @@ def _card_aspect(pages: Sequence[PageText]) -> bool:
 # --------------------------------------------------------------------------- the extractor
 
 
+#: form labels found before they count (two may occur on other forms of the same office)
+FORM_LABELS_FREE = 2
+#: what each further form label adds to the detection score, and the most they add together
+FORM_LABEL_WEIGHT = 0.1
+FORM_LABELS_CAP = 0.3
+
+
 class SpecExtractor:
     """Detect and extract one document type from its spec."""
 
@@ -369,6 +380,8 @@ class SpecExtractor:
         score = 0.55 * title + 0.45 * kw if s.titles else 0.85 * kw
         neg = sum(1 for k in s.negative if layout.contains(k))
         score -= 0.15 * neg
+        marks = sum(1 for k in s.form_labels if layout.contains(k))
+        score += min(FORM_LABELS_CAP, FORM_LABEL_WEIGHT * max(0, marks - FORM_LABELS_FREE))
         if s.card:
             score += 0.08 if _card_aspect(pages) else -0.05
         score += self.detect_bonus(layout, pages)

@@ -679,3 +679,36 @@ def test_checkbox_options_without_a_readable_tick_give_no_filing_type() -> None:
     assert _parse_filing_type("异地安置退休人员 异地长期居住人员 常驻异地工作人员") is None
     assert _parse_filing_type("☑异地转诊人员 □异地安置退休人员") == "异地转诊人员"
     assert _parse_filing_type("异地长期居住人员") == "异地长期居住人员"
+
+
+def test_invoice_whose_title_is_stamped_over_is_known_by_its_printed_form_labels() -> None:
+    """Real set r28: a Shanghai outpatient invoice whose title 医疗门(急)诊收费票据 is covered by a
+    pharmacy stamp and a seal. No title and few of the generic keywords are read; the labels printed
+    on the national invoice form (业务流水号, 医疗机构类型, 医保类型, 社会保障号码, 收款单位(章), 收款员)
+    still say what it is."""
+    rows = [
+        ["2020-5-1515:0海楼药房取"],
+        ["业务流水号:1901010438978330", "医疗"],
+        ["姓名:凌龙珍", "医疗机构类型:二级综合医院", "NO.1936890500"],
+        ["性别:女", "医保类型:医保病人", "社会保障号码:KO1897329"],
+        ["项目", "金额(元)", "项目编码", "名称", "规格", "数量", "单价", "金额(元)"],
+        ["中成药费:61.42", "(乙106)心可舒片", "0.31g×72片", "2.00", "30.710", "61.42"],
+        ["西药费:47.82", "(甲)酒石酸美托洛", "25mg×20片", "2.00", "7.5600", "15.12"],
+        ["合计(大写):壹佰零玖元贰角肆分"],
+        ["现金支付:34.40", "个人账户支付:0.00"],
+        ["医保统筹支付:0.00", "附加支付:74.88"],
+        ["第三方支付:34.40", "应收34.40预收34.40找零0.00"],
+        ["收款单位(章):上海市浦东新区浦南医院", "收款员:9151", "日期:2020-05-1515:03:17"],
+    ]
+    c = classify(form(rows))
+    assert c.type == DocType.MEDICAL_INVOICE, c.scores
+    # the form labels alone are not enough for a page that is something else: a settlement statement
+    # shares its payment labels, not the invoice's header
+    statement = [
+        ["基本医疗保险住院结算单"],
+        ["定点医疗机构:荆门市第一人民医院", "结算日期:2024-09-23"],
+        ["姓名:罗斌", "性别:男", "住院号:2995239"],
+        ["医疗费用总额:8000.00", "统筹基金支付:5000.00"],
+        ["个人账户支付:0.00", "现金支付:3000.00"],
+    ]
+    assert classify(form(statement)).type == DocType.SETTLEMENT_STATEMENT
