@@ -148,3 +148,23 @@ def test_the_blank_between_two_words_of_one_box_is_not_washed_out() -> None:
     img, lines = _page()
     gap = _recolour_line(img, 7, (238, 238, 238), 8, 12)  # 4 characters left out of the line
     assert imaging.glare(gap, lines).washed < load_config().glare.washed_chars
+
+
+def _dimmed(img: np.ndarray, top: float = 0.72) -> np.ndarray:
+    """The page photographed under uneven light: its upper part darker (paper 171 -> 238 down the page)."""
+    gain = np.linspace(top, 1.0, img.shape[0], dtype=np.float32)[:, None, None]
+    return (img.astype(np.float32) * gain).clip(0, 255).astype(np.uint8)  # type: ignore[no-any-return]
+
+
+def test_pale_grey_print_on_paper_no_lighter_than_its_line_is_not_washed_out() -> None:
+    """Real set r25: a photographed invoice whose table-header labels (单价, 元) are printed in a pale
+    brown-grey, as pale as washed-out text, on paper in the shade. A light that washes text out also
+    lights the paper under it; pale print sits on the same paper as the rest of its line."""
+    img, lines = _page()
+    cfg = load_config().glare
+    pale = _dimmed(_recolour_line(img, 2, (170, 168, 165), 6, 13))
+    assert imaging.glare(pale, lines).washed < cfg.washed_chars
+    # the same stretch washed out by a light: its paper is lighter than the rest of the line
+    lit = _dimmed(_light(img, 80 + 9.5 * 30, 60 + 2 * 48 + 12, 80, 22))
+    g = imaging.glare(lit, lines)
+    assert g.washed >= cfg.washed_chars and is_glared(g, cfg)

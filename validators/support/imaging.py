@@ -403,6 +403,14 @@ WASH_TINT_MAX = 0.25
 #: over the page's paper: else it is the blank between two words of one OCR box (合    计)
 WASH_MIN_INK = 10.0
 WASH_BLANK_BRIGHTER = 6.0
+#: a low-contrast stretch is washed out only where the light shows on its paper: lighter than the rest
+#: of its line by WASH_LIGHTER grey levels, or within WASH_TOP_MARGIN of the page's lightest paper
+#: (its 99th percentile: paper the light can brighten no further), or where it is most of its line
+#: (WASH_WHOLE_LINE: no rest to compare with). Pale print -- a form's brown-grey labels on a
+#: photographed invoice, real set r25 -- sits on the same paper as its line.
+WASH_LIGHTER = 4.0
+WASH_TOP_MARGIN = 8.0
+WASH_WHOLE_LINE = 0.8
 
 
 def _spread_over_strength(sums: np.ndarray) -> np.ndarray:
@@ -425,6 +433,16 @@ def _stretch_tint(small: np.ndarray, ink: np.ndarray, x0: int, y0: int, x1: int,
     sel = g >= 0.5 * top
     d = bgc[sel].astype(np.float32) - small[y0:y1, x0:x1][sel].astype(np.float32)
     return float(_spread_over_strength(d.sum(axis=0)))
+
+
+def _pale_print(line_bg: np.ndarray, start: int, end: int, top: float) -> bool:
+    """A low-contrast stretch ``start:end`` of a line (``line_bg``: the paper under the line) whose
+    paper shows no light (see :data:`WASH_LIGHTER`): pale print, not text washed out."""
+    s_bg = float(line_bg[:, start:end].mean())
+    if end - start >= WASH_WHOLE_LINE * line_bg.shape[1] or s_bg >= top - WASH_TOP_MARGIN:
+        return False
+    rest = np.concatenate([line_bg[:, :start].ravel(), line_bg[:, end:].ravel()])
+    return s_bg < float(np.median(rest)) + WASH_LIGHTER
 
 
 def _washed_text(
@@ -467,6 +485,7 @@ def _washed_text(
     typical = float(np.median([np.percentile(p[3], 90) for p in profiles]))
     if typical < 40 / 255:  # no printed text to speak of
         return 0.0, []
+    top = float(np.percentile(bg[doc], 99)) if doc.any() else 255.0
     rects: list[tuple[int, int, int, int, float, int]] = []  # box, characters, line height
     for cx0, cy0, cy1, prof, on_doc in profiles:
         lh = cy1 - cy0
@@ -479,6 +498,8 @@ def _washed_text(
                 float(bg[cy0:cy1, cx0 + start : cx0 + end].mean()) < paper + WASH_BLANK_BRIGHTER
             ):
                 continue  # a blank between words: no ink, and the line's own paper
+            if _pale_print(bg[cy0:cy1, cx0 : cx0 + len(prof)], start, end, top):
+                continue  # its paper no lighter than the rest of its line: pale print, not light
             if small is not None and (
                 _stretch_tint(small, ink, cx0 + start, cy0, cx0 + end, cy1, max(3, int(th)) | 1)
                 >= WASH_TINT_MAX
