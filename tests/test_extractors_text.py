@@ -93,6 +93,10 @@ def test_parse_upper_amount(raw: str, money: str | None) -> None:
         ("４２０８０２１９８５０３１２１２３６", "420802198503121236"),
         ("公民身份号码420802198503121236", "420802198503121236"),
         ("12345", None),
+        # family-2 cards 22-006 and 22-045: OCR read the number's first digit into its label's box
+        # (公民身份号码6), the row joined it to the whole number: the 18 that check out, not the first 18
+        ("6650102199809245484", "650102199809245484"),
+        ("公民身份号码6652801196301245571", "652801196301245571"),
     ],
 )
 def test_normalize_id_number(raw: str, number: str | None) -> None:

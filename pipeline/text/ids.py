@@ -63,6 +63,7 @@ def fix_digits(s: str) -> str:
 
 
 _ID_CHARS = re.compile(r"[0-9OoDQlIi|!LZzSsBGbgqT]{17}[0-9XxOoDQlIi|!LZzSsBGbgqT×χK]")
+_ID_RUN = re.compile(r"[0-9OoDQlIi|!LZzSsBGbgqT]{17,}[0-9XxOoDQlIi|!LZzSsBGbgqT×χK]")
 
 
 def normalize_id_number(s: str | None) -> str | None:
@@ -77,14 +78,26 @@ def normalize_id_number(s: str | None) -> str | None:
     if not m:
         m15 = re.search(r"(?<!\d)\d{15}(?!\d)", t)
         return m15.group(0) if m15 else None
-    raw = m.group(0)
+    out = _shape(m.group(0))
+    # a longer run (a stray digit of the label's box joined to the number, 公民身份号码6 + the number):
+    # the 18 characters that check out, else the first 18 as before
+    run = _ID_RUN.match(t, m.start())
+    if run is not None and len(run.group(0)) > 18:
+        whole = run.group(0)
+        for i in range(1, len(whole) - 17):
+            alt = _shape(whole[i : i + 18])
+            if alt is not None and ric.is_valid(alt) and not (out is not None and ric.is_valid(out)):
+                return alt
+    return out
+
+
+def _shape(raw: str) -> str | None:
+    """18 OCR characters as an ID number's shape (17 digits and a digit or X), confusables fixed."""
     body = raw[:17].translate(_DIGIT_CONFUSABLES)
     last = raw[17]
     last = "X" if last in "Xx×χK" else last.translate(_DIGIT_CONFUSABLES)
     out = body + last
-    if not re.fullmatch(r"\d{17}[\dX]", out):
-        return None
-    return out
+    return out if re.fullmatch(r"\d{17}[\dX]", out) else None
 
 
 def find_id_numbers(text: str) -> list[str]:
