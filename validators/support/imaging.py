@@ -390,6 +390,11 @@ INK_TINT_MAX = 0.35
 WASH_CONTRAST = 0.45
 #: ... over at least this many line heights (shorter: the gap between two words)
 WASH_MIN_RUN = 0.9
+#: the contrast profile's max filter (bridging the blank columns inside a character), in line
+#: heights. It also shortens a washed-out stretch by as much: at 0.4 family 2 found 3 more narrow
+#: streaks (calibration 62/65, held-out 64/67), but blurred pages (no glare) read 5/48 as glared
+#: instead of 1/48 (the blank around full-width punctuation, blurred, looks faded): kept at 0.6
+WASH_BRIDGE = 0.6
 #: lines taller than this many text heights (titles, the box of a tilted overlay) are left out
 WASH_MAX_LINE = 2.5
 
@@ -456,7 +461,7 @@ def _washed_text(
     paper: float = 255.0,
 ) -> tuple[float, list[tuple[int, int, int, int, float]]]:
     """Printed text washed out along the OCR lines: per line, the contrast profile (per column the
-    highest ink over the local paper in the line's inner rows, a max filter of 0.6 line height
+    highest ink over the local paper in the line's inner rows, a max filter of :data:`WASH_BRIDGE` line height
     bridging the gaps inside characters); the page's typical line contrast is the median over the
     lines of their 90th percentile. A stretch under :data:`WASH_CONTRAST` of it, on the document,
     of at least :data:`WASH_MIN_RUN` line heights, is washed-out text. Stretches of neighbouring
@@ -476,7 +481,7 @@ def _washed_text(
             continue
         rel = ink[cy0:cy1, cx0:cx1] / np.maximum(bg[cy0:cy1, cx0:cx1], 1.0)
         col = rel.max(axis=0).astype(np.float32)
-        k = max(3, int(0.6 * (cy1 - cy0))) | 1
+        k = max(3, int(WASH_BRIDGE * (cy1 - cy0))) | 1
         prof = cv2.dilate(col[None, :], np.ones((1, k), np.uint8))[0]
         on_doc = doc[cy0:cy1, cx0:cx1].all(axis=0)
         profiles.append((cx0, cy0, cy1, prof, on_doc))
