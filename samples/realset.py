@@ -5,7 +5,8 @@ licence allows it (source repository, path, commit, licence and the original's S
 labelled by hand: document type, capture, every seal with its kind (``supervision``: the finance
 bureau's printed 监制章, part of the form; ``issuer``: the institution's own stamp; ``other``), colour,
 shape and box (fractions of the image), and whether it is stamped over text, faint or partly off
-the page; glare. Each item is either in the ``calibration`` part or the ``heldout`` part, fixed in
+the page; glare; and ``fields``: contract fields legible on the image, read by eye, in the reader's
+normalised form (dates ``YYYY-MM-DD``, amounts ``109.24``, numbers as digits). Each item is either in the ``calibration`` part or the ``heldout`` part, fixed in
 the manifest: thresholds may be tuned on the first only.
 
 Material whose licence does not allow copying stays out of the repository: put it in a folder with
@@ -76,6 +77,8 @@ class Item(BaseModel):
     red_seal: bool
     glare: bool = False
     seals: list[SealLabel] = Field(default_factory=list)
+    #: contract fields read off the image by hand, in the reader's normalised form (``bench/real_fields.py``)
+    fields: dict[str, str] = Field(default_factory=dict)
     notes: str = ""
     root: Path = Field(default=ROOT, exclude=True)
 

@@ -1,13 +1,17 @@
-"""The real-material development set: its manifest holds what it says, and the seal detector meets
-its targets on it (calibration part and held-out part reported separately)."""
+"""The real-material development set: its manifest holds what it says (field labels of known fields,
+in the reader's normalised form), and the seal detector meets its targets on it (calibration part
+and held-out part reported separately)."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
+from datetime import date
 
 import pytest
 from PIL import Image
 
+from pipeline.codes import DOC_FIELDS, DocType
 from samples import realset
 
 ITEMS = realset.load()
@@ -61,3 +65,30 @@ def test_extra_material_manifest_is_valid() -> None:
     assert root is not None
     for it in realset.load(root):
         assert it.path.is_file()
+
+
+#: the normalised form of a labelled field (the reader's output form), by field name
+FIELD_FORMS = {
+    "invoice_number": r"\d+",
+    "invoice_code": r"\d+",
+    "id_number": r"\d{17}[\dX]",
+    "issue_date": r"\d{4}-\d{2}-\d{2}",
+    "birth_date": r"\d{4}-\d{2}-\d{2}",
+    "total_amount": r"\d+\.\d{2}",
+    "sex": r"[男女]",
+}
+
+
+def test_field_labels_are_known_fields_in_the_readers_form() -> None:
+    labelled = [it for it in ITEMS if it.fields]
+    assert len(labelled) >= 20
+    for it in labelled:
+        known = DOC_FIELDS[DocType(it.doc_type)]
+        for name, value in it.fields.items():
+            assert name in known, (it.id, name)
+            assert value == value.strip() and value, (it.id, name)
+            form = FIELD_FORMS.get(name)
+            if form is not None:
+                assert re.fullmatch(form, value), (it.id, name, value)
+            if name.endswith("_date"):
+                date.fromisoformat(value)
