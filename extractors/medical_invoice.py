@@ -25,7 +25,8 @@ class MedicalInvoice(SpecExtractor):
             for row in layout.rows:
                 m = pat.search(row.text)
                 if m:
-                    v = T.parse_upper_amount(m.group(0))
+                    # with the two characters before it: a misread numeral there makes it unreadable
+                    v = T.parse_upper_amount(row.text[max(0, m.start() - 2) : m.end()])
                     if v:
                         fields["total_amount_upper"] = layout.span_of(row, m.start(), m.end()).field(v, 0.9)
                         break
@@ -39,3 +40,10 @@ class MedicalInvoice(SpecExtractor):
                     if v:
                         fields["total_amount"] = layout.span_of(row, m.start(), m.end()).field(v, 0.85)
                         break
+        # A form that prints its total only in words (the Shanghai outpatient form: 合计(大写) and no
+        # 小写): the total in figures is that amount, derived from it, not read.
+        if "total_amount" not in fields and "total_amount_upper" in fields:
+            up = fields["total_amount_upper"]
+            fields["total_amount"] = up.model_copy(
+                update={"confidence": min(up.confidence, 0.85), "derived": "total_amount_upper"}
+            )

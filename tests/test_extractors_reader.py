@@ -712,3 +712,50 @@ def test_invoice_whose_title_is_stamped_over_is_known_by_its_printed_form_labels
         ["个人账户支付:0.00", "现金支付:3000.00"],
     ]
     assert classify(form(statement)).type == DocType.SETTLEMENT_STATEMENT
+
+
+def test_shanghai_outpatient_invoice_number_date_and_total() -> None:
+    """Real set r06/r07/r11 (calibration): the Shanghai outpatient form labels its number 收据号, prints
+    its date as 打印时间 (or 日期 run into the time), and its total only in words (合计(大写)); the
+    total in figures is then the amount in words, marked as derived from it."""
+    rows = [
+        ["(微信结算)收据号:1930504720"],
+        ["复旦大学附属眼耳鼻喉科医院", "上海市"],
+        ["医疗门(急)诊收费票据"],
+        ["业务流水号:1001162713", "医疗机构类型:三级甲等专科医院"],
+        ["姓名:代志红", "性别:男", "医保类型:(自费)", "社会保障号码:"],
+        ["项目", "金额(元)", "项目编码", "名称", "规格", "数量", "单价", "金额(元)"],
+        ["诊疗费", "197.00", "专家门诊"],
+        ["合计(大写)贰佰壹拾陆元整"],
+        ["现金支付:216.00", "个人账户支付:0.00"],
+        ["打印时间:2020.04.1008:44:46"],
+        ["收款员:L639"],
+    ]
+    doc = read_document(form(rows))
+    assert doc.type == DocType.MEDICAL_INVOICE
+    f = doc.fields
+    assert f["invoice_number"].value == "1930504720"
+    assert f["issue_date"].value == "2020-04-10"
+    assert f["total_amount_upper"].value == "216.00"
+    assert f["total_amount"].value == "216.00" and f["total_amount"].derived == "total_amount_upper"
+    # a total in figures on the form is read as such, not derived
+    rows[8] = ["合计(小写):216.00", "现金支付:216.00"]
+    f = read_document(form(rows)).fields
+    assert f["total_amount"].value == "216.00" and not f["total_amount"].derived
+
+
+def test_an_amount_in_words_with_a_misread_numeral_gives_no_total() -> None:
+    """Real set r11: 肆佰贰拾柒元 (427.40) read as 肆佰筑拾柒元; the part after the misread numeral (17.40) is not
+    the total, in words or in figures."""
+    rows = [
+        ["医疗门(急)诊收费票据"],
+        ["业务流水号:1901010439054765", "医疗机构类型:三级甲等"],
+        ["姓名:王金元", "医保类型:门诊三类", "社会保障号码:N15066472"],
+        ["合计(大写):肆佰筑拾柒元肆角零分"],
+        ["现金支付:353.20", "个人账户支付:0.00"],
+        ["收款单位(章):上海市第六人民医院", "收款员:79095", "日期:2020051515:41:53"],
+    ]
+    doc = read_document(form(rows))
+    assert doc.type == DocType.MEDICAL_INVOICE
+    assert "total_amount_upper" not in doc.fields and "total_amount" not in doc.fields
+    assert doc.fields["issue_date"].value == "2020-05-15"

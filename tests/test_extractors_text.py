@@ -22,6 +22,9 @@ from pipeline import text as T
         ("二〇二三年九月十八日", "2023-09-18"),
         ("2O23.O9.l8", "2023-09-18"),
         ("开票日期:2024-02-28 10:31:05", "2024-02-28"),
+        # real set r11: an 8-digit date run into its time by OCR (日期:20200515 15:41:53)
+        ("日期:2020051515:41:53", "2020-05-15"),
+        ("2020051509:05", "2020-05-15"),
         ("2023-02-30", None),
         ("无日期", None),
         ("", None),
@@ -77,6 +80,10 @@ def test_parse_money(raw: str, money: str | None) -> None:
         ("零元整", "0.00"),
         ("壹佰万元整", "1000000.00"),
         ("拾元整", "10.00"),
+        # real set r11: one numeral misread (贰 -> 筑) splits the amount; the longer half alone (17.40)
+        # is a wrong total, so the amount is unreadable
+        ("合计(大写):肆佰筑拾柒元肆角零分", None),
+        ("壹拾捌元整 就诊地点", "18.00"),
         ("张伟明", None),
     ],
 )

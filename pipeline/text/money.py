@@ -118,11 +118,22 @@ def parse_upper_amount(s: str | None) -> str | None:
         t = compact(s)
         t = re.sub(r"^(人民币|金额|合计|大写|\(大写\)|[:¥])+", "", t)
         # keep the longest run of amount characters
-        runs = re.findall(rf"[{''.join(sorted(_UP_ALLOWED))}]+", t)
-        runs = [r for r in runs if any(c in _UP_DIGITS or c in _UP_UNITS for c in r)]
-        if not runs:
+        found = [
+            m
+            for m in re.finditer(rf"[{''.join(sorted(_UP_ALLOWED))}]+", t)
+            if any(c in _UP_DIGITS or c in _UP_UNITS for c in m.group(0))
+        ]
+        if not found:
             return None
-        t = max(runs, key=len)
+        best = max(found, key=lambda m: len(m.group(0)))
+        # another run of numerals one or two characters away: a numeral misread inside the amount
+        # (肆佰筑拾柒元, real set r11) -- the longer half alone would be a wrong total
+        if any(
+            m is not best and (0 < best.start() - m.end() <= 2 or 0 < m.start() - best.end() <= 2)
+            for m in found
+        ):
+            return None
+        t = best.group(0)
         t = t.rstrip("整正")
         yuan_part, jiao, fen = t, 0, 0
         m = re.search(r"(?:[元圆圓])(.*)$", t)
