@@ -82,11 +82,11 @@ def normalize_id_number(s: str | None) -> str | None:
     # a longer run (a stray digit of the label's box joined to the number, 公民身份号码6 + the number):
     # the 18 characters that check out, else the first 18 as before
     run = _ID_RUN.match(t, m.start())
-    if run is not None and len(run.group(0)) > 18:
+    if run is not None and len(run.group(0)) > 18 and not (out is not None and ric.is_valid(out)):
         whole = run.group(0)
         for i in range(1, len(whole) - 17):
             alt = _shape(whole[i : i + 18])
-            if alt is not None and ric.is_valid(alt) and not (out is not None and ric.is_valid(out)):
+            if alt is not None and ric.is_valid(alt):
                 return alt
     return out
 
