@@ -168,3 +168,27 @@ def test_pale_grey_print_on_paper_no_lighter_than_its_line_is_not_washed_out() -
     lit = _dimmed(_light(img, 80 + 9.5 * 30, 60 + 2 * 48 + 12, 80, 22))
     g = imaging.glare(lit, lines)
     assert g.washed >= cfg.washed_chars and is_glared(g, cfg)
+
+
+def test_blurred_punctuation_is_no_washed_out_text() -> None:
+    """A blurred page without glare: full-width punctuation (`）：` of 合计（大写）：) prints little
+    ink, and blurred, its cells look like faded text. Stacked on three lines they made a 2-character
+    spot, an `image.glare` on a page with no light on it. Punctuation and blank cells of a line's text
+    are no text to wash out; the same page with a light on its text still is glared."""
+    from tests.test_quality_render import gaussian_blur, glare, render_page
+
+    cfg = load_config().glare
+    r = render_page(1, size=(620, 877), font_px=15, seals=1)
+    for sigma in (2, 3, 4):
+        g = imaging.glare(gaussian_blur(r.image, sigma), r.lines)
+        assert g.washed < cfg.washed_chars and not is_glared(g, cfg), sigma
+    lit = imaging.glare(glare(r.image, (0.35, 0.3), 0.12), r.lines)
+    assert is_glared(lit, cfg)
+
+
+def test_blank_cells_follow_the_characters_widths() -> None:
+    # 合计（大写）： laid over 0..105 (7 full-width cells of 15): （ at 30-45, ） at 75-90, ： at 90-105
+    assert imaging._blank_cells("合计（大写）：", 0, 105, 75, 105) == pytest.approx(30)
+    assert imaging._blank_cells("合计（大写）：", 0, 105, 0, 30) == 0
+    # half-width characters take half a cell: "a b" over 0..30 puts the blank at 10-20
+    assert imaging._blank_cells("a b", 0, 30, 0, 30) == pytest.approx(10)
