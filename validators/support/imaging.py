@@ -20,6 +20,7 @@ Measures:
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -391,10 +392,11 @@ WASH_CONTRAST = 0.45
 #: ... over at least this many line heights (shorter: the gap between two words)
 WASH_MIN_RUN = 0.9
 #: the contrast profile's max filter (bridging the blank columns inside a character), in line
-#: heights. It also shortens a washed-out stretch by as much: at 0.4 family 2 found 3 more narrow
-#: streaks (calibration 62/65, held-out 64/67), but blurred pages (no glare) read 5/48 as glared
-#: instead of 1/48 (the blank around full-width punctuation, blurred, looks faded): kept at 0.6
-WASH_BRIDGE = 0.6
+#: heights. It also shortens a washed-out stretch by as much: 0.4 finds family 2's narrow streaks
+#: (calibration 60/65 -> 62/65 from 0.6). Before the punctuation cells were left out
+#: (:func:`_blank_cells`) it read blurred pages without glare as glared (the blank around a blurred
+#: `）：`: 5/48 test renders at 0.4, 1/48 at 0.6); with them left out, 0/48 at both
+WASH_BRIDGE = 0.4
 #: lines taller than this many text heights (titles, the box of a tilted overlay) are left out
 WASH_MAX_LINE = 2.5
 
@@ -450,6 +452,24 @@ def _pale_print(line_bg: np.ndarray, start: int, end: int, top: float) -> bool:
     return s_bg < float(np.median(rest)) + WASH_LIGHTER
 
 
+def _blank_cells(text: str, x0: float, x1: float, a: float, b: float) -> float:
+    """How much of ``a:b`` lies on the cells of punctuation and blanks, the line's text laid over its
+    box ``x0:x1`` in proportion to the characters' widths (full-width 1, others 0.5). Such cells print
+    little or no ink: blurred, they look faded, but there is no text there to wash out."""
+    widths = [1.0 if unicodedata.east_asian_width(c) in "WF" else 0.5 for c in text]
+    total = sum(widths)
+    if not total or x1 <= x0:
+        return 0.0
+    em = (x1 - x0) / total
+    pos, out = x0, 0.0
+    for c, wd in zip(text, widths, strict=True):
+        end = pos + wd * em
+        if unicodedata.category(c)[0] in "PZ" and end > a and pos < b:
+            out += min(b, end) - max(a, pos)
+        pos = end
+    return out
+
+
 def _washed_text(
     ink: np.ndarray,
     bg: np.ndarray,
@@ -484,7 +504,7 @@ def _washed_text(
         k = max(3, int(WASH_BRIDGE * (cy1 - cy0))) | 1
         prof = cv2.dilate(col[None, :], np.ones((1, k), np.uint8))[0]
         on_doc = doc[cy0:cy1, cx0:cx1].all(axis=0)
-        profiles.append((cx0, cy0, cy1, prof, on_doc))
+        profiles.append((cx0, cy0, cy1, prof, on_doc, ln.text, x0, x1))
     if not profiles:
         return 0.0, []
     typical = float(np.median([np.percentile(p[3], 90) for p in profiles]))
@@ -492,13 +512,16 @@ def _washed_text(
         return 0.0, []
     top = float(np.percentile(bg[doc], 99)) if doc.any() else 255.0
     rects: list[tuple[int, int, int, int, float, int]] = []  # box, characters, line height
-    for cx0, cy0, cy1, prof, on_doc in profiles:
+    for cx0, cy0, cy1, prof, on_doc, text, x0, x1 in profiles:
         lh = cy1 - cy0
         low = np.concatenate([[0], ((prof < WASH_CONTRAST * typical) & on_doc).astype(np.int8), [0]])
         d = np.diff(low)
         for start, end in zip(np.nonzero(d == 1)[0].tolist(), np.nonzero(d == -1)[0].tolist(), strict=True):
             if end - start < WASH_MIN_RUN * lh:
                 continue
+            printed = end - start - _blank_cells(text, x0, x1, cx0 + start, cx0 + end)
+            if printed < WASH_MIN_RUN * lh:
+                continue  # mostly punctuation and blanks (the blank around a blurred `）：`)
             if float(ink[cy0:cy1, cx0 + start : cx0 + end].max()) < WASH_MIN_INK and (
                 float(bg[cy0:cy1, cx0 + start : cx0 + end].mean()) < paper + WASH_BLANK_BRIGHTER
             ):
