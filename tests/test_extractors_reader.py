@@ -759,3 +759,55 @@ def test_an_amount_in_words_with_a_misread_numeral_gives_no_total() -> None:
     assert doc.type == DocType.MEDICAL_INVOICE
     assert "total_amount_upper" not in doc.fields and "total_amount" not in doc.fields
     assert doc.fields["issue_date"].value == "2020-05-15"
+
+
+def test_invoice_total_in_figures_unlabelled_is_the_one_beside_the_words() -> None:
+    """Real set r22/r23 (calibration): a form printing no 小写 label. The ¥ amount printed after the
+    amount in words is the total, not the first ¥ amount on the page (a line item, 诊查费(自费)¥3.00);
+    where no ¥ amount agrees with the words (r23: its ¥ read as 到), the total is derived from them."""
+    rows = [
+        ["上海交通大学医学院附属第九人民医院", "医疗门(急)诊收费票据"],
+        ["业务流水号:36D0046640", "医疗机构类型:三级甲等", "NO.2011387581"],
+        ["姓名:周伟", "性别:男", "医保类型:城保", "社会保障号码:402523676"],
+        ["项目", "金额(元)", "项目编码", "名称", "规格", "数量", "单价", "金额(元)"],
+        ["诊查费(自费)¥3.00", "中医骨伤科专科门诊"],
+        ["诊查费", "15.00"],
+        ["合计(大写):", "壹拾捌元¥18.00"],
+        ["现金支付:", "18.00 个人账户支付:", "0.00"],
+        ["收款单位(章):", "收款员:", "日期:2021-05-2210:36:40"],
+    ]
+    f = read_document(form(rows)).fields
+    assert f["total_amount_upper"].value == "18.00"
+    assert f["total_amount"].value == "18.00" and not f["total_amount"].derived
+    rows[6] = ["合计(大写):", "壹佰伍拾元到50.00"]
+    rows[4] = ["诊查费(自费)¥0.00", "中医骨伤科专科门诊"]
+    f = read_document(form(rows)).fields
+    assert f["total_amount"].value == "150.00" and f["total_amount"].derived == "total_amount_upper"
+    # no amount in words: the first ¥ amount stays the guess, as before
+    rows[6] = ["合计(大写):"]
+    assert read_document(form(rows)).fields["total_amount"].value == "0.00"
+
+
+def test_shanghai_invoice_number_in_the_printed_range_and_date_stamp_without_label() -> None:
+    """Real set r14/r16 (calibration): OCR missed the No. before the red invoice number and put the
+    date stamp (20200804 08:35:55) in a box apart from its label 日期. The number is the standalone
+    figure that lies in the range of numbers the form prints on its edge (1840000001-1850000000); the
+    date is a row holding nothing but a date and its time."""
+    rows = [
+        ["上海市第六人民医院", "医疗门(急)诊收费票据", "1844727020"],
+        ["业务流水号601019032938180", "医疗机构类型:", "社会保障号码:"],
+        ["姓名", "归金元", "性别:", "医保类型:"],
+        ["项目", "金额(元)", "项目编码", "名称", "规格", "数量", "单价", "金额(元)"],
+        ["挂号费", "6", "诊疗费", "19"],
+        ["合计(大写):贰拾伍元"],
+        ["1840000001-1850000000", "现金支付:", "个人账户支付:"],
+        ["(现金)移动支付15.5", "2001010032938180"],
+        ["上海市第六人民医院", "2020080408:35:55"],
+        ["收款单位(章)", "收款员:", "日期:"],
+    ]
+    f = read_document(form(rows)).fields
+    assert f["invoice_number"].value == "1844727020"
+    assert f["issue_date"].value == "2020-08-04"
+    # a standalone figure outside the printed range is no invoice number
+    rows[0] = ["上海市第六人民医院", "医疗门(急)诊收费票据", "1944727020"]
+    assert "invoice_number" not in read_document(form(rows)).fields

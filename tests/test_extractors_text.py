@@ -60,6 +60,11 @@ def test_parse_date_range(raw: str, rng: tuple[str | None, str | None]) -> None:
         ("12,345.6", "12345.60"),
         ("(小写)¥1O0.00", "100.00"),
         ("0.5", "0.50"),
+        # a unit price keeps its 4 places; a figure run into the next column (real set r03: 53.00 then
+        # the item code S3103..., its S read as 5) is the amount with its 2 places, not 53.0053103 -> 53.01
+        ("40.7800", "40.78"),
+        ("53.00S310300049a0010裂隙灯下眼底检香(前冒镜)1.008.00", "53.00"),
+        ("48.0053103000", "48.00"),
         ("金额", None),
     ],
 )
@@ -83,6 +88,11 @@ def test_parse_money(raw: str, money: str | None) -> None:
         # real set r11: one numeral misread (贰 -> 筑) splits the amount; the longer half alone (17.40)
         # is a wrong total, so the amount is unreadable
         ("合计(大写):肆佰筑拾柒元肆角零分", None),
+        # real set r34: 拾捌元 read 拾侧元 -- the amount is cut by a foreign character before its 元
+        ("金拾侧元整", None),
+        # 参 (simplified of 參) is written for 叁 too: real set r16, 贰佰贰拾贰元参分
+        ("贰佰贰拾贰元参分", "222.03"),
+        ("参拾元整", "30.00"),
         ("壹拾捌元整 就诊地点", "18.00"),
         ("张伟明", None),
     ],
