@@ -15,6 +15,8 @@ from pipeline.text.chars import compact, norm
 from pipeline.text.ids import fix_digits
 
 _MONEY_RE = re.compile(r"-?\d[\d,]*(?:\.\d+)?|-?\.\d+")
+#: a unit price prints up to 4 places (40.7800); more is two figures run together
+MAX_PLACES = 4
 
 
 def parse_money(s: str | None) -> str | None:
@@ -37,6 +39,11 @@ def parse_money(s: str | None) -> str | None:
         m = m.replace(",", "")
         if m.count(".") > 1:
             return None
+        whole, dot, places = m.partition(".")
+        if len(places) > MAX_PLACES:
+            # more places than any amount prints: the figure ran into the next column's (real set r03:
+            # 53.00 then the item code S3103..., its S read as 5); the amount is its 2 places
+            m = f"{whole}.{places[:2]}"
         v = Decimal(m)
         if v.is_nan() or v.is_infinite() or abs(v) >= Decimal("1e12"):
             return None
@@ -60,6 +67,7 @@ _UP_DIGITS = {
     "两": 2,
     "叁": 3,
     "參": 3,
+    "参": 3,  # the simplified 參: written for 叁 too (real set r16: 贰佰贰拾贰元参分)
     "三": 3,
     "肆": 4,
     "四": 4,
@@ -118,19 +126,16 @@ def parse_upper_amount(s: str | None) -> str | None:
         t = compact(s)
         t = re.sub(r"^(人民币|金额|合计|大写|\(大写\)|[:¥])+", "", t)
         # keep the longest run of amount characters
-        found = [
-            m
-            for m in re.finditer(rf"[{''.join(sorted(_UP_ALLOWED))}]+", t)
-            if any(c in _UP_DIGITS or c in _UP_UNITS for c in m.group(0))
-        ]
+        runs = list(re.finditer(rf"[{''.join(sorted(_UP_ALLOWED))}]+", t))
+        found = [m for m in runs if any(c in _UP_DIGITS or c in _UP_UNITS for c in m.group(0))]
         if not found:
             return None
         best = max(found, key=lambda m: len(m.group(0)))
-        # another run of numerals one or two characters away: a numeral misread inside the amount
-        # (肆佰筑拾柒元, real set r11) -- the longer half alone would be a wrong total
+        # another run of the amount's characters one or two characters away: a numeral misread inside
+        # the amount (肆佰筑拾柒元, real set r11; 拾侧元整, r34) -- the part left alone is a wrong total
         if any(
             m is not best and (0 < best.start() - m.end() <= 2 or 0 < m.start() - best.end() <= 2)
-            for m in found
+            for m in runs
         ):
             return None
         t = best.group(0)
@@ -145,11 +150,11 @@ def parse_upper_amount(s: str | None) -> str | None:
         else:
             rest = ""
         if rest:
-            mj = re.search(r"([零〇壹贰貳叁參肆伍陆陸柒捌玖一二两三四五六七八九])角", rest)
-            mf = re.search(r"([零〇壹贰貳叁參肆伍陆陸柒捌玖一二两三四五六七八九])分", rest)
+            mj = re.search(r"([零〇壹贰貳叁參参肆伍陆陸柒捌玖一二两三四五六七八九])角", rest)
+            mf = re.search(r"([零〇壹贰貳叁參参肆伍陆陸柒捌玖一二两三四五六七八九])分", rest)
             jiao = _UP_DIGITS[mj.group(1)] if mj else 0
             fen = _UP_DIGITS[mf.group(1)] if mf else 0
-            leftover = re.sub(r"[零〇壹贰貳叁參肆伍陆陸柒捌玖一二两三四五六七八九][角分]|零", "", rest)
+            leftover = re.sub(r"[零〇壹贰貳叁參参肆伍陆陸柒捌玖一二两三四五六七八九][角分]|零", "", rest)
             if leftover:
                 return None
         yuan_part = yuan_part.lstrip("零") if yuan_part.strip("零") else yuan_part
