@@ -7,7 +7,7 @@ handling) and register it.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -514,6 +514,56 @@ def _fb_date(which: str) -> Callable[[SpecExtractor, Layout, Callable[[str], str
     return fb
 
 
+def _seg_texts(row: Row) -> Iterator[tuple[int, str]]:
+    """Each OCR line of a row: its first character's offset in ``row.text``, and its text."""
+    start = 0
+    for i in range(len(row.segs)):
+        n = row.owner.count(i)
+        yield start, row.text[start : start + n]
+        start += n
+
+
+_TIME_ONLY = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?")
+
+
+def _fb_date_stamp(ex: SpecExtractor, layout: Layout, parser: Callable[[str], str | None]) -> FieldValue | None:
+    """The date where OCR boxed it apart from its label (a machine-printed form's 日期 under or beside
+    its stamp, real set r14/r16/r32): the last OCR line on the page holding a date, its time at most,
+    and no more of a label than 3 characters without digits."""
+    for row in reversed(layout.rows):
+        for off, t in _seg_texts(row):
+            for iso, a, b in T.find_dates(t):
+                before, after = t[:a], t[b:]
+                if len(before) <= 3 and not re.search(r"\d", before) and (not after or _TIME_ONLY.fullmatch(after)):
+                    return layout.span_of(row, off + a, off + b).field(iso, 0.85)
+    return None
+
+
+_NUMBER_RANGE = re.compile(r"(?<!\d)(\d{8,12})[-—~至](\d{8,12})(?!\d)")
+
+
+def _fb_number_in_range(
+    ex: SpecExtractor, layout: Layout, parser: Callable[[str], str | None]
+) -> FieldValue | None:
+    """The invoice number where OCR missed its label (the No. before a red number, real set r14): a
+    figure standing alone in an OCR line that lies inside the range of numbers the form prints on
+    its edge (the print run, 1840000001-1850000000), as long as the range."""
+    ranges = [
+        (int(m.group(1)), int(m.group(2)), len(m.group(1)))
+        for row in layout.rows
+        for m in _NUMBER_RANGE.finditer(row.text)
+        if len(m.group(1)) == len(m.group(2)) and int(m.group(1)) < int(m.group(2))
+    ]
+    if not ranges:
+        return None
+    for row in layout.rows:
+        for off, t in _seg_texts(row):
+            m = re.fullmatch(r"(?:NO|No|no)?[.:]?(\d{8,12})", t)
+            if m and any(lo <= int(m.group(1)) <= hi and len(m.group(1)) == n for lo, hi, n in ranges):
+                return layout.span_of(row, off + m.start(1), off + m.end(1)).field(m.group(1), 0.9)
+    return None
+
+
 def _fb_money_last(
     ex: SpecExtractor, layout: Layout, parser: Callable[[str], str | None]
 ) -> FieldValue | None:
@@ -568,6 +618,8 @@ FALLBACKS: dict[str, Callable[[SpecExtractor, Layout, Callable[[str], str | None
     "date_last": _fb_date("last"),
     "date_first": _fb_date("first"),
     "money_last": _fb_money_last,
+    "date_stamp": _fb_date_stamp,
+    "number_in_range": _fb_number_in_range,
     "range_until_of_admission": _fb_range_until_of_admission,
 }
 

@@ -21,7 +21,7 @@ class MedicalInvoice(SpecExtractor):
     def post_process(self, layout: Layout, fields: dict[str, FieldValue]) -> None:
         # The upper-case amount is often on the same row as its label without "(大写)": find it anywhere.
         if "total_amount_upper" not in fields:
-            pat = re.compile(r"[零壹贰叁肆伍陆柒捌玖拾佰仟万亿]{1,20}[元圆][零壹贰叁肆伍陆柒捌玖角分整正]*")
+            pat = re.compile(r"[零壹贰叁參参肆伍陆柒捌玖拾佰仟万亿]{1,20}[元圆][零壹贰叁參参肆伍陆柒捌玖角分整正]*")
             for row in layout.rows:
                 m = pat.search(row.text)
                 if m:
@@ -30,16 +30,20 @@ class MedicalInvoice(SpecExtractor):
                     if v:
                         fields["total_amount_upper"] = layout.span_of(row, m.start(), m.end()).field(v, 0.9)
                         break
-        # A total read from a generic 合计 label that disagrees with a ¥-marked amount next to 小写: prefer
-        # the latter.
+        # No labelled total in figures: a ¥-marked amount. With an amount in words on the form, only a ¥
+        # amount that agrees with it (the figures printed beside the words, real set r22 壹拾捌元¥18.00);
+        # the first ¥ amount on such a page is as likely a line item (诊查费(自费)¥3.00). Without words,
+        # the first ¥ amount stays the guess.
         if "total_amount" not in fields:
+            upper = fields.get("total_amount_upper")
             for row in layout.rows:
-                m = re.search(r"[¥]\s*(\d[\d,]*\.\d{2})", row.text)
-                if m:
+                for m in re.finditer(r"[¥]\s*(\d[\d,]*\.\d{2})", row.text):
                     v = T.parse_money(m.group(0))
-                    if v:
+                    if v and (upper is None or v == upper.value):
                         fields["total_amount"] = layout.span_of(row, m.start(), m.end()).field(v, 0.85)
                         break
+                if "total_amount" in fields:
+                    break
         # A form that prints its total only in words (the Shanghai outpatient form: 合计(大写) and no
         # 小写): the total in figures is that amount, derived from it, not read.
         if "total_amount" not in fields and "total_amount_upper" in fields:
