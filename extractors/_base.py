@@ -526,7 +526,9 @@ def _seg_texts(row: Row) -> Iterator[tuple[int, str]]:
 _TIME_ONLY = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?")
 
 
-def _fb_date_stamp(ex: SpecExtractor, layout: Layout, parser: Callable[[str], str | None]) -> FieldValue | None:
+def _fb_date_stamp(
+    ex: SpecExtractor, layout: Layout, parser: Callable[[str], str | None]
+) -> FieldValue | None:
     """The date where OCR boxed it apart from its label (a machine-printed form's 日期 under or beside
     its stamp, real set r14/r16/r32): the last OCR line on the page holding a date, its time at most,
     and no more of a label than 3 characters without digits."""
@@ -534,7 +536,11 @@ def _fb_date_stamp(ex: SpecExtractor, layout: Layout, parser: Callable[[str], st
         for off, t in _seg_texts(row):
             for iso, a, b in T.find_dates(t):
                 before, after = t[:a], t[b:]
-                if len(before) <= 3 and not re.search(r"\d", before) and (not after or _TIME_ONLY.fullmatch(after)):
+                if (
+                    len(before) <= 3
+                    and not re.search(r"\d", before)
+                    and (not after or _TIME_ONLY.fullmatch(after))
+                ):
                     return layout.span_of(row, off + a, off + b).field(iso, 0.85)
     return None
 

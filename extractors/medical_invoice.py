@@ -21,7 +21,9 @@ class MedicalInvoice(SpecExtractor):
     def post_process(self, layout: Layout, fields: dict[str, FieldValue]) -> None:
         # The upper-case amount is often on the same row as its label without "(大写)": find it anywhere.
         if "total_amount_upper" not in fields:
-            pat = re.compile(r"[零壹贰叁參参肆伍陆柒捌玖拾佰仟万亿]{1,20}[元圆][零壹贰叁參参肆伍陆柒捌玖角分整正]*")
+            pat = re.compile(
+                r"[零壹贰叁參参肆伍陆柒捌玖拾佰仟万亿]{1,20}[元圆][零壹贰叁參参肆伍陆柒捌玖角分整正]*"
+            )
             for row in layout.rows:
                 m = pat.search(row.text)
                 if m:

@@ -39,7 +39,7 @@ def parse_money(s: str | None) -> str | None:
         m = m.replace(",", "")
         if m.count(".") > 1:
             return None
-        whole, dot, places = m.partition(".")
+        whole, _, places = m.partition(".")
         if len(places) > MAX_PLACES:
             # more places than any amount prints: the figure ran into the next column's (real set r03:
             # 53.00 then the item code S3103..., its S read as 5); the amount is its 2 places
