@@ -192,9 +192,9 @@ def main() -> None:
         base_look = _looker([page], [text], settings, engine)
         calls = []
 
-        def look(p: int, box: tuple[float, float, float, float], _l=base_look, _c=calls):  # type: ignore[no-untyped-def]
+        def look(p: int, box: tuple[float, float, float, float], alphabet=None, _l=base_look, _c=calls):  # type: ignore[no-untyped-def]
             t0 = time.perf_counter()
-            out = _l(p, box)
+            out = _l(p, box, alphabet)
             _c.append(time.perf_counter() - t0)
             return out
 

@@ -87,13 +87,15 @@ def _looker(image: np.ndarray, rotation: int, settings: Settings) -> Look:
     up = upright(image, rotation)
     h, w = up.shape[:2]
 
-    def look(page: int, box: tuple[float, float, float, float]) -> OcrLine | None:
+    def look(
+        page: int, box: tuple[float, float, float, float], alphabet: str | None = None
+    ) -> OcrLine | None:
         x0, y0 = max(0, int(box[0])), max(0, int(box[1]))
         x1, y1 = min(w, round(box[2])), min(h, round(box[3]))
         if page != 0 or x1 - x0 < 4 or y1 - y0 < 4:
             return None
         try:
-            return read_line(np.ascontiguousarray(up[y0:y1, x0:x1]), settings)
+            return read_line(np.ascontiguousarray(up[y0:y1, x0:x1]), settings, alphabet=alphabet)
         except Exception:
             return None
 

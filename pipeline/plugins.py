@@ -148,8 +148,14 @@ class CaseContext:
 
 MaterialCheck = Callable[[MaterialContext], Iterable[Flag]]
 CaseCheck = Callable[[CaseContext], Iterable[Flag]]
-#: a second look: one line read from the pixels of (page index, box on the upright page), or None
-Look = Callable[[int, Box], OcrLine | None]
+
+
+class Look(Protocol):
+    """A second look: one line read from the pixels of (page index, box on the upright page), or
+    None; with ``alphabet``, the reading restricted to its characters (None where the engine cannot
+    restrict it)."""
+
+    def __call__(self, page: int, box: Box, alphabet: str | None = None) -> OcrLine | None: ...
 
 
 class Reader(Protocol):

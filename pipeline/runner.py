@@ -125,7 +125,9 @@ def _looker(pages: list[Any], texts: list[PageText], settings: Settings, engine:
     by_index = {p.index: p for p in pages}
     rotation = {t.index: t.rotation for t in texts}
 
-    def look(page: int, box: tuple[float, float, float, float]) -> OcrLine | None:
+    def look(
+        page: int, box: tuple[float, float, float, float], alphabet: str | None = None
+    ) -> OcrLine | None:
         p = by_index.get(page)
         if p is None or not p.has_pixels:
             return None
@@ -137,7 +139,7 @@ def _looker(pages: list[Any], texts: list[PageText], settings: Settings, engine:
             return None
         try:
             with timing.stage("second_look"):
-                return read_line(np.ascontiguousarray(up[y0:y1, x0:x1]), settings, engine)
+                return read_line(np.ascontiguousarray(up[y0:y1, x0:x1]), settings, engine, alphabet=alphabet)
         except Exception as e:  # a second look is a bonus: never fail the material for it
             log.warning("second look not read: %s", type(e).__name__)
             return None

@@ -40,6 +40,12 @@ class OcrEngine(ABC):
         to right; the polygon is the whole image."""
         return join_line(self.recognize(image), image)
 
+    def read_line_within(self, image: np.ndarray, alphabet: str) -> OcrLine | None:
+        """Read a one-line image whose text can only hold the characters of ``alphabet`` (an amount in
+        words: 零壹贰…元角分整): the recogniser's choice at each step is restricted to them (constrained
+        decoding). None where the engine cannot restrict its reading (this default)."""
+        return None
+
 
 def join_line(lines: list[OcrLine], image: np.ndarray) -> OcrLine | None:
     """Lines read on a one-line image as one line (left to right, confidence weighted by length)."""
@@ -340,19 +346,24 @@ def read_line(
     settings: Settings,
     engine: Any | None = None,
     load: Callable[[], Any] | None = None,
+    alphabet: str | None = None,
 ) -> OcrLine | None:
     """One line of text (recognition only: a seal's ring strip), through the OCR cache like a page.
 
     ``engine`` is the engine that read the pages, if any; ``load`` gives one on a cache miss (so a
     cached read needs no engine loaded). Line entries have their own keys: the same pixels read as
-    a page are another entry."""
+    a page are another entry. With ``alphabet``, the reading is restricted to its characters
+    (:meth:`OcrEngine.read_line_within`), keyed apart again."""
     cache = _cache(settings)
     ident = (
         _identity(settings)
         if engine is None
         else (getattr(engine, "name", ""), getattr(engine, "version", ""))
     )
-    key = f"line:{OcrCache.key(image, ident)}" if cache and ident and ident[0] else ""
+    kind = (
+        "line:" if alphabet is None else f"line-within:{hashlib.sha256(alphabet.encode()).hexdigest()[:12]}:"
+    )
+    key = f"{kind}{OcrCache.key(image, ident)}" if cache and ident and ident[0] else ""
     if cache and key:
         hit = cache.get(key)
         if hit is not None:
@@ -360,7 +371,9 @@ def read_line(
             return hit[0][0] if hit[0] else None
     if engine is None:
         engine = load() if load is not None else get_engine(settings)
-    line: OcrLine | None = engine.read_line(image)
+    line: OcrLine | None = (
+        engine.read_line(image) if alphabet is None else engine.read_line_within(image, alphabet)
+    )
     if cache and key:
         cache.put(key, [line] if line is not None else [], 0)
     return line

@@ -87,3 +87,40 @@ class RapidOcrEngine(OcrEngine):
         return OcrLine(
             text=text, polygon=whole_image(image), confidence=float(max(0.0, min(1.0, out.scores[0])))
         )
+
+    def read_line_within(self, image: np.ndarray, alphabet: str) -> OcrLine | None:
+        """Recognition only, each step's choice restricted to ``alphabet`` (and CTC's blank): the
+        recogniser's own scores over the whole dictionary, read among the allowed characters. A
+        character the dictionary lacks is left out; the confidence is the mean score of the chosen
+        characters (over the whole dictionary, so a forced choice scores low)."""
+        if image.ndim == 2:
+            image = np.stack([image] * 3, axis=-1)
+        h, w = image.shape[:2]
+        if h == 0 or w == 0:
+            return None
+        rec: Any = self._ocr._load_rec_model()  # RapidOCR's TextRecognizer: its session and decoder
+        chars: list[str] = list(rec.postprocess_op.character)  # 0: CTC blank
+        index = {c: i for i, c in enumerate(chars) if i}
+        allowed = [c for c in dict.fromkeys(alphabet) if c in index]
+        if not allowed:
+            return None
+        cols = np.array([0] + [index[c] for c in allowed])
+        _, img_h, img_w = rec.rec_image_shape[:3]
+        x = rec.resize_norm_img(np.ascontiguousarray(image[:, :, ::-1]), max(img_w / img_h, w / h))
+        preds = np.asarray(rec.session(x[np.newaxis].astype(np.float32)))[0][:, cols]
+        best = preds.argmax(axis=1)
+        text: list[str] = []
+        scores: list[float] = []
+        prev = 0
+        for t, b in enumerate(best.tolist()):
+            if b and b != prev:
+                text.append(allowed[b - 1])
+                scores.append(float(preds[t, b]))
+            prev = b
+        if not text:
+            return None
+        return OcrLine(
+            text="".join(text),
+            polygon=whole_image(image),
+            confidence=max(0.0, min(1.0, sum(scores) / len(scores))),
+        )

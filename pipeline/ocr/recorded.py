@@ -33,6 +33,11 @@ RERECORD = "intake samples record-ocr samples/cases --out samples/ocr"
 LINE_PREFIX = "line:"
 
 
+def within_key(image: np.ndarray, alphabet: str) -> str:
+    """The recording key of a one-line reading restricted to ``alphabet``."""
+    return f"line-within:{hashlib.sha256(alphabet.encode()).hexdigest()[:12]}:{image_key(image)}"
+
+
 def default_recordings() -> Path:
     """``samples/ocr`` of the source tree (the committed recordings of the sample cases)."""
     return Path(__file__).resolve().parents[2] / "samples" / "ocr"
@@ -113,6 +118,16 @@ class RecordedOcrEngine(OcrEngine):
         lines = self._calls[key]
         return _line_from_json(lines[0]) if lines else None
 
+    def read_line_within(self, image: np.ndarray, alphabet: str) -> OcrLine | None:
+        key = within_key(image, alphabet)
+        if key not in self._calls:
+            raise OcrEngineError(
+                f"no recorded restricted one-line OCR for image {key} (shape {tuple(image.shape)}) in "
+                f"{self.folder}: the pixels given to OCR changed since the recording; record again with: {RERECORD}"
+            )
+        lines = self._calls[key]
+        return _line_from_json(lines[0]) if lines else None
+
 
 class RecordingOcrEngine(OcrEngine):
     """A real engine that also notes what it read for each image; :meth:`take` hands the notes over."""
@@ -136,6 +151,13 @@ class RecordingOcrEngine(OcrEngine):
         entry = {"shape": list(image.shape), "lines": [_line_to_json(line)] if line else []}
         with self._lock:
             self._calls[LINE_PREFIX + image_key(image)] = entry
+        return line
+
+    def read_line_within(self, image: np.ndarray, alphabet: str) -> OcrLine | None:
+        line = self.real.read_line_within(image, alphabet)
+        entry = {"shape": list(image.shape), "lines": [_line_to_json(line)] if line else []}
+        with self._lock:
+            self._calls[within_key(image, alphabet)] = entry
         return line
 
     def take(self) -> dict[str, dict[str, Any]]:
