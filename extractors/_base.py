@@ -514,7 +514,7 @@ def _fb_date(which: str) -> Callable[[SpecExtractor, Layout, Callable[[str], str
     return fb
 
 
-def _seg_texts(row: Row) -> Iterator[tuple[int, str]]:
+def seg_texts(row: Row) -> Iterator[tuple[int, str]]:
     """Each OCR line of a row: its first character's offset in ``row.text``, and its text."""
     start = 0
     for i in range(len(row.segs)):
@@ -533,7 +533,7 @@ def _fb_date_stamp(
     its stamp, real set r14/r16/r32): the last OCR line on the page holding a date, its time at most,
     and no more of a label than 3 characters without digits."""
     for row in reversed(layout.rows):
-        for off, t in _seg_texts(row):
+        for off, t in seg_texts(row):
             for iso, a, b in T.find_dates(t):
                 before, after = t[:a], t[b:]
                 if (
@@ -563,7 +563,7 @@ def _fb_number_in_range(
     if not ranges:
         return None
     for row in layout.rows:
-        for off, t in _seg_texts(row):
+        for off, t in seg_texts(row):
             m = re.fullmatch(r"(?:NO|No|no)?[.:]?(\d{8,12})", t)
             if m and any(lo <= int(m.group(1)) <= hi and len(m.group(1)) == n for lo, hi, n in ranges):
                 return layout.span_of(row, off + m.start(1), off + m.end(1)).field(m.group(1), 0.9)

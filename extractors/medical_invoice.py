@@ -5,10 +5,21 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from extractors._base import SpecExtractor
-from extractors._layout import Layout
+from extractors._base import SpecExtractor, seg_texts
+from extractors._layout import Layout, Row
 from pipeline import text as T
 from pipeline.models import FieldValue, PageText
+from pipeline.plugins import Look
+
+#: the characters an amount in words is written with: a second look reads only among them
+UPPER_ALPHABET = "零壹贰叁肆伍陆柒捌玖拾佰仟万亿元角分整"
+_UPPER_NUMERALS = set("零壹贰叁參参肆伍陆柒捌玖拾佰仟万亿")
+_UPPER_CHARS = _UPPER_NUMERALS | set("元圆角分整正")
+_UPPER_LABEL = re.compile(r"大写\)?[:：]?|人民币[:：]?")
+#: the stretches looked at again, at most (each is one recognition of a line)
+UPPER_LOOKS = 2
+#: a reading restricted to the amount's characters is trusted this much of its own score
+UPPER_LOOK_TRUST = 0.9
 
 
 class MedicalInvoice(SpecExtractor):
@@ -53,3 +64,50 @@ class MedicalInvoice(SpecExtractor):
             fields["total_amount"] = up.model_copy(
                 update={"confidence": min(up.confidence, 0.85), "derived": "total_amount_upper"}
             )
+
+    def second_look(self, layout: Layout, fields: dict[str, FieldValue], look: Look) -> None:
+        """An amount in words the lines hold but OCR misread (a numeral read as another character,
+        real set r11 肆佰筑拾柒元, r34 金拾侧元整): its stretch is read again from the pixels, among the
+        characters an amount in words can hold only. Taken when that reading is an amount; the total
+        in figures, when the form gives none, is derived from it as on the first pass."""
+        if "total_amount_upper" in fields:
+            return
+        for row, a, b in _words_stretches(layout)[:UPPER_LOOKS]:
+            x0, y0, x1, y1 = layout.span_of(row, a, b).lbox or (0.0, 0.0, 0.0, 0.0)
+            pad = 0.3 * (y1 - y0)
+            box = layout.page_box(row.page, (x0 - pad, y0 - 0.1 * pad, x1 + pad, y1 + 0.1 * pad))
+            line = look(row.page, box, alphabet=UPPER_ALPHABET)
+            value = T.parse_upper_amount(line.text) if line is not None else None
+            if line is None or value is None:
+                continue
+            up = FieldValue(
+                value=value,
+                confidence=round(line.confidence * UPPER_LOOK_TRUST, 4),
+                page=row.page,
+                box=box,
+                raw=line.text,
+            )
+            fields["total_amount_upper"] = up
+            if "total_amount" not in fields:
+                fields["total_amount"] = up.model_copy(
+                    update={"confidence": min(up.confidence, 0.85), "derived": "total_amount_upper"}
+                )
+            return
+
+
+def _words_stretches(layout: Layout) -> list[tuple[Row, int, int]]:
+    """Stretches of OCR lines that look like an amount in words the parser could not read: after a
+    大写/人民币 label if the line holds one, up to its last amount character; with 元, 角 or 分 and two
+    numerals at least (one, on a row labelled 大写)."""
+    out: list[tuple[Row, int, int]] = []
+    for row in layout.rows:
+        labelled = "大写" in row.text
+        for off, t in seg_texts(row):
+            m = _UPPER_LABEL.search(t)
+            start = m.end() if m else 0
+            at = [i for i in range(start, len(t)) if t[i] in _UPPER_CHARS]
+            numerals = sum(1 for i in at if t[i] in _UPPER_NUMERALS)
+            if not any(t[i] in "元圆角分" for i in at) or numerals < (1 if labelled else 2):
+                continue
+            out.append((row, off + start, off + at[-1] + 1))
+    return out

@@ -811,3 +811,50 @@ def test_shanghai_invoice_number_in_the_printed_range_and_date_stamp_without_lab
     # a standalone figure outside the printed range is no invoice number
     rows[0] = ["上海市第六人民医院", "医疗门(急)诊收费票据", "1944727020"]
     assert "invoice_number" not in read_document(form(rows)).fields
+
+
+def test_invoice_amount_in_words_misread_is_read_again_restricted_to_its_characters() -> None:
+    """Real set r11/r34 (calibration): OCR misread one numeral of the amount in words (肆佰筑拾柒元, 金拾侧元整),
+    so it is unreadable. The reader asks for that stretch once more, read only among the characters an
+    amount in words can hold; a reading that parses is the amount (trusted a little less than a first
+    reading), and the total in figures is derived from it. No look when the amount was read, none at
+    the label alone, and a restricted reading that does not parse is not taken."""
+    rows = [
+        ["上海市第六人民医院", "医疗门(急)诊收费票据", "No.1843562227"],
+        ["业务流水号:1901010439054765", "医疗机构类型:三级甲等"],
+        ["姓名:王金元", "医保类型:门诊三类", "社会保障号码:N15066472"],
+        ["合计(大写):", "肆佰筑拾柒元肆角零分"],
+        ["现金支付:353.20", "个人账户支付:0.00"],
+        ["收款单位(章):上海市第六人民医院", "收款员:79095", "日期:2020051515:41:53"],
+    ]
+    asked: list[tuple[int, tuple[float, float, float, float], str | None]] = []
+
+    def look(reading: str | None):  # type: ignore[no-untyped-def]
+        def read(
+            page: int, box: tuple[float, float, float, float], alphabet: str | None = None
+        ) -> OcrLine | None:
+            asked.append((page, box, alphabet))
+            return None if reading is None else _line(reading, box[0], box[1], box[3] - box[1], 0.8)
+
+        return read
+
+    doc = read_document(form(rows), look=look("肆佰贰拾柒元肆角零分"))
+    f = doc.fields
+    assert f["total_amount_upper"].value == "427.40" and f["total_amount_upper"].confidence == pytest.approx(
+        0.72
+    )
+    assert f["total_amount"].value == "427.40" and f["total_amount"].derived == "total_amount_upper"
+    [(page, (x0, y0, _x1, y1), alphabet)] = asked
+    assert alphabet is not None and set("零壹贰叁肆伍陆柒捌玖拾佰仟元角分整") <= set(alphabet)
+    assert "合" not in alphabet and "0" not in alphabet
+    # the box holds the amount's stretch, not its label (form() spreads two cells over the width)
+    assert page == 0 and x0 > 560 and y1 - y0 < 40
+    # a restricted reading that does not parse is not taken
+    asked.clear()
+    f = read_document(form(rows), look=look("肆佰贰元拾")).fields
+    assert "total_amount_upper" not in f and "total_amount" not in f and len(asked) == 1
+    # an amount in words read on the first pass is not looked at again
+    asked.clear()
+    rows[3] = ["合计(大写):", "肆佰贰拾柒元肆角零分"]
+    f = read_document(form(rows), look=look("壹元")).fields
+    assert f["total_amount_upper"].value == "427.40" and not asked
