@@ -858,3 +858,21 @@ def test_invoice_amount_in_words_misread_is_read_again_restricted_to_its_charact
     rows[3] = ["合计(大写):", "肆佰贰拾柒元肆角零分"]
     f = read_document(form(rows), look=look("壹元")).fields
     assert f["total_amount_upper"].value == "427.40" and not asked
+
+
+def test_invoice_issue_date_is_the_day_it_was_printed_before_the_day_charged() -> None:
+    """Real set r01 (calibration): the Shanghai form prints 收费日期 (the day charged) and 打印日期 (the
+    day the invoice was printed, i.e. issued); there the charge date was crossed out by hand. An
+    invoice's date of issue (开票日期) is the day it was printed: 打印日期 comes before 收费日期."""
+    rows = [
+        ["复旦大学附属眼耳鼻喉科医院", "医疗门(急)诊收费票据", "收据号:1940631579"],
+        ["业务流水号:1001162713", "医疗机构类型:三级甲等专科医院"],
+        ["姓名:代志红", "性别:男", "医保类型:(自费)", "社会保障号码:"],
+        ["合计(大写)叁佰玖拾元整"],
+        ["收费日期:2020.06.1510:00:12"],
+        ["L6410就诊日期:2020.05.150954:28", "打印日期:2020.05.1510:08:43"],
+    ]
+    assert read_document(form(rows)).fields["issue_date"].value == "2020-05-15"
+    # a form with a 开票日期 keeps it first
+    rows.append(["开票日期:2020-05-14"])
+    assert read_document(form(rows)).fields["issue_date"].value == "2020-05-14"
