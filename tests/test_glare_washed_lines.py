@@ -13,6 +13,7 @@ import pytest
 from bench import render2
 from bench.glare_bench import boxes_to_lines
 from pipeline.models import OcrLine
+from samples import realset
 from validators.image_quality import is_glared, load_config
 from validators.support import imaging
 
@@ -192,3 +193,26 @@ def test_blank_cells_follow_the_characters_widths() -> None:
     assert imaging._blank_cells("合计（大写）：", 0, 105, 0, 30) == 0
     # half-width characters take half a cell: "a b" over 0..30 puts the blank at 10-20
     assert imaging._blank_cells("a b", 0, 30, 0, 30) == pytest.approx(10)
+
+
+def test_pale_guilloche_beside_dark_text_is_no_glare(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Real set r37 (calibration; a specimen ID card, real OCR): pale blue-grey guilloche specks around
+    the labels 性别/出生/住址 made a spot of pale strokes (6 % of the card), yet the text through it
+    is as dark as anywhere. A light fades the text under it with the strokes; where the OCR lines
+    through a spot keep their contrast, the spot is pale texture, not glare. The same card with a
+    light over that text still is glared."""
+    from pipeline.config import Settings
+    from pipeline.ocr import recognize_page
+
+    item = next(it for it in realset.load() if it.id == "r37")
+    assert not item.glare
+    settings = Settings(home=tmp_path, workers=1, ocr_threads=1)
+    lines, rot = recognize_page(item.image(), settings)
+    img = imaging.upright(item.image(), rot)
+    cfg = load_config().glare
+    g = imaging.glare(img, lines, imaging.find_document(img))
+    assert not is_glared(g, cfg), (g.share, g.washed)
+    # a light blown out over the same text: its pale strokes stay a spot (the stroke measure's share)
+    lit = _light(img, 170, 150, 110, 60, peak=1.0)
+    g = imaging.glare(lit, lines, imaging.find_document(lit))
+    assert g.share >= cfg.flag_at and is_glared(g, cfg)
