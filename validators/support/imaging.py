@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import cv2
@@ -418,6 +418,11 @@ WASH_BLANK_BRIGHTER = 6.0
 WASH_LIGHTER = 4.0
 WASH_TOP_MARGIN = 8.0
 WASH_WHOLE_LINE = 0.8
+#: a spot of pale strokes counts only where the OCR lines through it lose contrast: their median
+#: contrast over the spot under this share of the page's typical line contrast (None: not checked),
+#: judged over SPOT_TEXT_MIN_LINES line heights of text at least (fewer: no evidence either way)
+SPOT_TEXT_KEPT: float | None = 0.8
+SPOT_TEXT_MIN_LINES = 3.0
 
 
 def _spread_over_strength(sums: np.ndarray) -> np.ndarray:
@@ -470,25 +475,20 @@ def _blank_cells(text: str, x0: float, x1: float, a: float, b: float) -> float:
     return out
 
 
-def _washed_text(
-    ink: np.ndarray,
-    bg: np.ndarray,
-    doc: np.ndarray,
-    lines: Sequence[OcrLine],
-    scale: float,
-    th: float,
-    small: np.ndarray | None = None,
-    paper: float = 255.0,
-) -> tuple[float, list[tuple[int, int, int, int, float]]]:
-    """Printed text washed out along the OCR lines: per line, the contrast profile (per column the
-    highest ink over the local paper in the line's inner rows, a max filter of :data:`WASH_BRIDGE` line height
-    bridging the gaps inside characters); the page's typical line contrast is the median over the
-    lines of their 90th percentile. A stretch under :data:`WASH_CONTRAST` of it, on the document,
-    of at least :data:`WASH_MIN_RUN` line heights, is washed-out text. Stretches of neighbouring
-    lines (within a line height) make one spot. Returns the biggest spot's length in line heights
-    (characters) and every spot as (x0, y0, x1, y1, characters) in the given pixels."""
+_Profile = tuple[int, int, int, np.ndarray, np.ndarray, str, float, float]
+
+
+def _line_profiles(
+    ink: np.ndarray, bg: np.ndarray, doc: np.ndarray, lines: Sequence[OcrLine], scale: float, th: float
+) -> tuple[list[_Profile], float]:
+    """Per horizontal OCR line (not taller than :data:`WASH_MAX_LINE` text heights) its contrast
+    profile: per column the highest ink over the local paper in the line's inner rows, a max filter
+    of :data:`WASH_BRIDGE` line height bridging the gaps inside characters; and the page's typical
+    line contrast, the median over the lines of their 90th percentile (0 without lines). Each
+    profile: (x0, y0, y1 of its inner rows, the profile, on the document per column, the line's
+    text, the line box's x0 and x1), in the given pixels."""
     sh, sw = ink.shape
-    profiles = []
+    profiles: list[_Profile] = []
     for ln in horizontal_lines(lines):
         x0, y0, x1, y1 = (v * scale for v in ln.box)
         lh = y1 - y0
@@ -503,12 +503,59 @@ def _washed_text(
         col = rel.max(axis=0).astype(np.float32)
         k = max(3, int(WASH_BRIDGE * (cy1 - cy0))) | 1
         prof = cv2.dilate(col[None, :], np.ones((1, k), np.uint8))[0]
-        on_doc = doc[cy0:cy1, cx0:cx1].all(axis=0)
+        on_doc = np.asarray(doc[cy0:cy1, cx0:cx1].all(axis=0))
         profiles.append((cx0, cy0, cy1, prof, on_doc, ln.text, x0, x1))
     if not profiles:
-        return 0.0, []
-    typical = float(np.median([np.percentile(p[3], 90) for p in profiles]))
-    if typical < 40 / 255:  # no printed text to speak of
+        return [], 0.0
+    return profiles, float(np.median([np.percentile(p[3], 90) for p in profiles]))
+
+
+def _lines_keep_contrast(
+    profiles: Sequence[_Profile], typical: float, x: int, y: int, bw: int, bh: int
+) -> bool:
+    """Whether the OCR lines running through the box (x, y, bw, bh) keep their contrast there: the
+    median of their profiles over the box's columns at :data:`SPOT_TEXT_KEPT` of the page's typical
+    line contrast or more, over :data:`SPOT_TEXT_MIN_LINES` line heights of columns at least. A
+    light that fades strokes fades the text under them; pale texture beside dark text (a card's
+    guilloche, real set r37) leaves the text as dark as elsewhere."""
+    if SPOT_TEXT_KEPT is None or typical <= 0:
+        return False
+    vals: list[np.ndarray] = []
+    heights = 0.0
+    for cx0, cy0, cy1, prof, on_doc, _t, _x0, _x1 in profiles:
+        if not (y <= (cy0 + cy1) / 2 <= y + bh):
+            continue
+        a, b = max(0, x - cx0), min(len(prof), x + bw - cx0)
+        if b - a <= 0:
+            continue
+        vals.append(prof[a:b][on_doc[a:b]])
+        heights += (b - a) / max(1, cy1 - cy0)
+    if heights < SPOT_TEXT_MIN_LINES or not vals:
+        return False
+    pooled = np.concatenate(vals)
+    return bool(pooled.size) and float(np.median(pooled)) >= SPOT_TEXT_KEPT * typical
+
+
+def _washed_text(
+    ink: np.ndarray,
+    bg: np.ndarray,
+    doc: np.ndarray,
+    lines: Sequence[OcrLine],
+    scale: float,
+    th: float,
+    small: np.ndarray | None = None,
+    paper: float = 255.0,
+    measured: tuple[list[_Profile], float] | None = None,
+) -> tuple[float, list[tuple[int, int, int, int, float]]]:
+    """Printed text washed out along the OCR lines: per line, the contrast profile (per column the
+    highest ink over the local paper in the line's inner rows, a max filter of :data:`WASH_BRIDGE` line height
+    bridging the gaps inside characters); the page's typical line contrast is the median over the
+    lines of their 90th percentile. A stretch under :data:`WASH_CONTRAST` of it, on the document,
+    of at least :data:`WASH_MIN_RUN` line heights, is washed-out text. Stretches of neighbouring
+    lines (within a line height) make one spot. Returns the biggest spot's length in line heights
+    (characters) and every spot as (x0, y0, x1, y1, characters) in the given pixels."""
+    profiles, typical = measured if measured is not None else _line_profiles(ink, bg, doc, lines, scale, th)
+    if not profiles or typical < 40 / 255:  # no printed text to speak of
         return 0.0, []
     top = float(np.percentile(bg[doc], 99)) if doc.any() else 255.0
     rects: list[tuple[int, int, int, int, float, int]] = []  # box, characters, line height
@@ -626,10 +673,25 @@ def glare(
     paper = float(np.median(bg[doc]))
     ink = np.clip(bg - gray, 0, 255)
     text = [tuple(v * scale for v in ln.box) for ln in lines]
+    measured = ([], 0.0) if text_layer else _line_profiles(ink, bg, doc, lines, scale, th)
     keep, boxes = _stroke_spots(
-        small, gray8, gray, bg, ink, doc, th, scale, paper, min_spot, min_faded_strokes, text
+        small,
+        gray8,
+        gray,
+        bg,
+        ink,
+        doc,
+        th,
+        scale,
+        paper,
+        min_spot,
+        min_faded_strokes,
+        text,
+        lambda x, y, bw, bh: _lines_keep_contrast(measured[0], measured[1], x, y, bw, bh),
     )
-    washed, spots = (0.0, []) if text_layer else _washed_text(ink, bg, doc, lines, scale, th, small, paper)
+    washed, spots = (
+        (0.0, []) if text_layer else _washed_text(ink, bg, doc, lines, scale, th, small, paper, measured)
+    )
     # the share stays the stroke spots' (it needs no line positions); the washed-out text is told
     # apart, with its spots among the boxes
     boxes += [
@@ -652,6 +714,7 @@ def _stroke_spots(
     min_spot: float,
     min_faded_strokes: int,
     text: Sequence[tuple[float, ...]] = (),
+    text_kept: Callable[[int, int, int, int], bool] | None = None,
 ) -> tuple[np.ndarray | None, list[Box]]:
     """The spots of pale strokes of :func:`glare`: their mask on the working pixels (None: no spot
     possible) and their boxes in the page's pixels."""
@@ -730,6 +793,10 @@ def _stroke_spots(
         # a light matters where it washes out text: a spot no OCR line reaches is pale texture (a
         # table cloth the document region took in, real set r28), unless the page has no line at all
         if text and not any(t[0] <= x + bw and x <= t[2] and t[1] <= y + bh and y <= t[3] for t in text):
+            continue
+        # the text under a light fades with its strokes: lines through the spot as dark as elsewhere
+        # mean pale texture beside the text (a card's guilloche, real set r37), not a light
+        if text_kept is not None and text_kept(x, y, bw, bh):
             continue
         keep |= lab2 == i
         boxes.append((x / scale, y / scale, (x + bw) / scale, (y + bh) / scale))
