@@ -111,6 +111,23 @@ _HOSPITAL_SUFFIX = re.compile(
 _NAME_RE = re.compile(rf"^[{T.CJK}]{{1,4}}(?:·[{T.CJK}]{{1,12}})?")
 
 
+@lru_cache(maxsize=1)
+def _form_words() -> frozenset[str]:
+    """Words the forms print as labels, titles and keywords (specs.yaml), with the heads of 2 to 4
+    characters of each (项目 of 项目名称): none of them is a person's name."""
+    spec = load_specs()
+    words: set[str] = set(spec.common_stops) | set(spec.field_names.values())
+    for ts in spec.types.values():
+        words |= {*ts.titles, *ts.keywords, *ts.negative, *ts.form_labels, *ts.stops}
+        for fs in ts.fields.values():
+            words |= set(fs.labels)
+    out: set[str] = set()
+    for w in words:
+        c = re.sub(rf"[^{T.CJK}]", "", T.compact(w))
+        out |= {c[:k] for k in range(2, min(4, len(c)) + 1)}
+    return frozenset(out)
+
+
 def _parse_name(s: str) -> str | None:
     v = T.clean_name(s)
     if not v:
@@ -118,7 +135,10 @@ def _parse_name(s: str) -> str | None:
     if "·" in v:
         return v
     m = _NAME_RE.match(v)
-    return m.group(0) if m and len(m.group(0)) >= 2 else None
+    if not m or len(m.group(0)) < 2:
+        return None
+    # a label of the form where its name was left blank (real set r30: 项目 under an empty 姓名：)
+    return None if m.group(0) in _form_words() else m.group(0)
 
 
 def _parse_hospital(s: str) -> str | None:
