@@ -910,3 +910,39 @@ def test_a_form_word_under_an_empty_name_label_is_no_name() -> None:
     doc = read_document([PageText(index=0, width=1050, height=1400, source="image", lines=lines)])
     assert doc.type == DocType.MEDICAL_INVOICE
     assert "payer_name" not in doc.fields
+
+
+def test_an_amount_in_words_boxed_apart_from_its_label_is_looked_at_too() -> None:
+    """Real set r19 (calibration): 合计(大写): sits a little above its amount, which OCR read 贰指集元醛 and
+    joined with the cell to its right (任意医生): one numeral and 元 on a row without 大写. The label
+    beside it makes it an amount in words to look at again."""
+    boxes = [
+        ("上海市第十人民医院", 100, 420, 400, 452),
+        ("医疗门(急)诊收费票据", 578, 444, 799, 474),
+        ("NO.1836509937", 703, 468, 888, 498),
+        ("业务流水号：", 136, 478, 206, 497),
+        ("医疗机构类型：", 347, 480, 428, 497),
+        ("社会保障号码：", 611, 501, 690, 518),
+        ("任意医生", 426, 684, 492, 709),
+        ("贰指集元醛", 206, 697, 287, 714),
+        ("合计(大写)：", 139, 704, 204, 724),
+        ("现金支付：", 138, 730, 195, 748),
+        ("收款单位（章）", 140, 902, 221, 919),
+    ]
+    lines = [
+        OcrLine(text=t, polygon=[(x0, y0), (x1, y0), (x1, y1), (x0, y1)], confidence=0.9)
+        for t, x0, y0, x1, y1 in boxes
+    ]
+    asked: list[tuple[float, float, float, float]] = []
+
+    def look(
+        page: int, box: tuple[float, float, float, float], alphabet: str | None = None
+    ) -> OcrLine | None:
+        asked.append(box)
+        return _line("贰拾柒元整", box[0], box[1], box[3] - box[1], 0.5) if alphabet else None
+
+    doc = read_document([PageText(index=0, width=1050, height=1400, source="image", lines=lines)], look=look)
+    assert doc.type == DocType.MEDICAL_INVOICE
+    assert doc.fields["total_amount_upper"].value == "27.00" and doc.fields["total_amount"].value == "27.00"
+    [(x0, _y0, x1, _y1)] = asked
+    assert 190 < x0 < 206 and x1 < 300  # the amount's stretch, not the cell joined to it
