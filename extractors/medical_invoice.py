@@ -100,8 +100,15 @@ def _words_stretches(layout: Layout) -> list[tuple[Row, int, int]]:
     大写/人民币 label if the line holds one, up to its last amount character; with 元, 角 or 分 and two
     numerals at least (one, on a row labelled 大写)."""
     out: list[tuple[Row, int, int]] = []
+    # rows labelled 大写, and rows beside such a label boxed apart (real set r19: 合计(大写): a little
+    # above its amount, which OCR joined with the cell to its right)
+    labels = [r.box for r in layout.rows if "大写" in r.text]
     for row in layout.rows:
-        labelled = "大写" in row.text
+        x0, y0, _x1, y1 = row.box
+        half = 0.5 * (y1 - y0)
+        labelled = (
+            any(b[0] < x0 and b[1] < y1 + half and b[3] > y0 - half for b in labels) or "大写" in row.text
+        )
         for off, t in seg_texts(row):
             m = _UPPER_LABEL.search(t)
             start = m.end() if m else 0
