@@ -61,3 +61,49 @@ def test_nothing_to_read_gives_none(tmp_path) -> None:  # type: ignore[no-untype
     assert _looker([page], [text], settings, _Broken())(0, (150.0, 20.0, 180.0, 40.0)) is None
     layer = Page(index=0, width=200, height=100, source="pdf_text", text_lines=[])
     assert _looker([layer], [text], settings, _Colour())(0, (150.0, 20.0, 180.0, 40.0)) is None
+
+
+class _Within(_Colour):
+    def read_line_within(self, image: np.ndarray, alphabet: str) -> OcrLine | None:
+        return OcrLine(text=alphabet[:3], polygon=[(0, 0), (1, 0), (1, 1), (0, 1)], confidence=0.5)
+
+
+def test_an_alphabet_reaches_the_engine_and_is_cached_apart(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    page, text = _photo_turned()
+    look = _looker([page], [text], Settings(home=tmp_path), _Within())
+    box = (150.0, 20.0, 180.0, 40.0)
+    within = look(0, box, alphabet="零壹贰")
+    plain = look(0, box)
+    assert within is not None and within.text == "零壹贰"
+    assert plain is not None and plain.text == "200,0,0"
+    # an engine that cannot restrict its reading gives nothing, not an unrestricted reading
+    assert (
+        _looker([page], [text], Settings(home=tmp_path / "b"), _Colour())(0, box, alphabet="零壹贰") is None
+    )
+
+
+def test_the_runner_reads_a_misread_amount_in_words_again_on_a_real_invoice(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Real set r34 (calibration), real RapidOCR end to end through the runner's look: the lines read
+    the amount in words 金拾侧元整 (unreadable); the look, restricted to an amount's characters, reads
+    壹拾捌元整 from the pixels: 18.00, the invoice's total."""
+    from extractors.reader import read_document
+    from pipeline.ocr import get_engine, recognize_page
+    from samples import realset
+
+    item = next(it for it in realset.load() if it.id == "r34")
+    settings = Settings(home=tmp_path, workers=1, ocr_threads=1)
+    engine = get_engine(settings)
+    img = item.image()
+    lines, rot = recognize_page(img, settings, engine)
+    h, w = img.shape[:2]
+    uw, uh = (h, w) if rot in (90, 270) else (w, h)
+    text = PageText(index=0, width=uw, height=uh, source="image", rotation=rot, lines=lines)
+    page = Page(index=0, width=w, height=h, source="image", image=img)
+    assert "total_amount_upper" not in read_document([text]).fields
+    doc = read_document([text], look=_looker([page], [text], settings, engine))
+    up = doc.fields["total_amount_upper"]
+    assert up.value == "18.00" and up.raw is not None and "侧" not in up.raw and up.confidence < 0.9
+    assert (
+        doc.fields["total_amount"].value == "18.00"
+        and doc.fields["total_amount"].derived == "total_amount_upper"
+    )
