@@ -34,6 +34,15 @@ def form(
     return [PageText(index=0, width=w, height=h, source="image", lines=lines)]
 
 
+def _boxed_page(boxes: list[tuple[str, float, float, float, float]], conf: float) -> list[PageText]:
+    """A photographed page (1050 x 1400) of OCR lines at the given boxes (text, x0, y0, x1, y1)."""
+    lines = [
+        OcrLine(text=t, polygon=[(x0, y0), (x1, y0), (x1, y1), (x0, y1)], confidence=conf)
+        for t, x0, y0, x1, y1 in boxes
+    ]
+    return [PageText(index=0, width=1050, height=1400, source="image", lines=lines)]
+
+
 def card(rows: list[tuple[str, float, float]], w: int = 856, h: int = 540) -> list[PageText]:
     lines = [_line(t, x, y, 28, 0.98) for t, x, y in rows]
     return [PageText(index=0, width=w, height=h, source="image", lines=lines)]
@@ -903,11 +912,7 @@ def test_a_form_word_under_an_empty_name_label_is_no_name() -> None:
         ("收款单位(章)", 112, 880, 200, 900),
         ("收款员：", 420, 880, 480, 900),
     ]
-    lines = [
-        OcrLine(text=t, polygon=[(x0, y0), (x1, y0), (x1, y1), (x0, y1)], confidence=0.99)
-        for t, x0, y0, x1, y1 in boxes
-    ]
-    doc = read_document([PageText(index=0, width=1050, height=1400, source="image", lines=lines)])
+    doc = read_document(_boxed_page(boxes, 0.99))
     assert doc.type == DocType.MEDICAL_INVOICE
     assert "payer_name" not in doc.fields
 
@@ -929,10 +934,6 @@ def test_an_amount_in_words_boxed_apart_from_its_label_is_looked_at_too() -> Non
         ("现金支付：", 138, 730, 195, 748),
         ("收款单位（章）", 140, 902, 221, 919),
     ]
-    lines = [
-        OcrLine(text=t, polygon=[(x0, y0), (x1, y0), (x1, y1), (x0, y1)], confidence=0.9)
-        for t, x0, y0, x1, y1 in boxes
-    ]
     asked: list[tuple[float, float, float, float]] = []
 
     def look(
@@ -941,7 +942,7 @@ def test_an_amount_in_words_boxed_apart_from_its_label_is_looked_at_too() -> Non
         asked.append(box)
         return _line("贰拾柒元整", box[0], box[1], box[3] - box[1], 0.5) if alphabet else None
 
-    doc = read_document([PageText(index=0, width=1050, height=1400, source="image", lines=lines)], look=look)
+    doc = read_document(_boxed_page(boxes, 0.9), look=look)
     assert doc.type == DocType.MEDICAL_INVOICE
     assert doc.fields["total_amount_upper"].value == "27.00" and doc.fields["total_amount"].value == "27.00"
     [(x0, _y0, x1, _y1)] = asked

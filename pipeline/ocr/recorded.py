@@ -108,25 +108,20 @@ class RecordedOcrEngine(OcrEngine):
             )
         return [_line_from_json(x) for x in lines]
 
-    def read_line(self, image: np.ndarray) -> OcrLine | None:
-        key = LINE_PREFIX + image_key(image)
+    def _one_line(self, key: str, what: str, image: np.ndarray) -> OcrLine | None:
         if key not in self._calls:
             raise OcrEngineError(
-                f"no recorded one-line OCR for image {key} (shape {tuple(image.shape)}) in {self.folder}: "
+                f"no recorded {what} for image {key} (shape {tuple(image.shape)}) in {self.folder}: "
                 f"the pixels given to OCR changed since the recording; record again with: {RERECORD}"
             )
         lines = self._calls[key]
         return _line_from_json(lines[0]) if lines else None
 
+    def read_line(self, image: np.ndarray) -> OcrLine | None:
+        return self._one_line(LINE_PREFIX + image_key(image), "one-line OCR", image)
+
     def read_line_within(self, image: np.ndarray, alphabet: str) -> OcrLine | None:
-        key = within_key(image, alphabet)
-        if key not in self._calls:
-            raise OcrEngineError(
-                f"no recorded restricted one-line OCR for image {key} (shape {tuple(image.shape)}) in "
-                f"{self.folder}: the pixels given to OCR changed since the recording; record again with: {RERECORD}"
-            )
-        lines = self._calls[key]
-        return _line_from_json(lines[0]) if lines else None
+        return self._one_line(within_key(image, alphabet), "restricted one-line OCR", image)
 
 
 class RecordingOcrEngine(OcrEngine):
