@@ -45,10 +45,11 @@ class MedicalInvoice(SpecExtractor):
                         break
         # No labelled total in figures: a ¥-marked amount. With an amount in words on the form, only a ¥
         # amount that agrees with it (the figures printed beside the words, real set r22 壹拾捌元¥18.00);
-        # the first ¥ amount on such a page is as likely a line item (诊查费(自费)¥3.00). Without words,
-        # the first ¥ amount stays the guess.
-        if "total_amount" not in fields:
-            upper = fields.get("total_amount_upper")
+        # the first ¥ amount on such a page is as likely a line item (诊查费(自费)¥3.00). Words there but
+        # unreadable cannot be agreed with: no guess (the second look may read them). Without words, the
+        # first ¥ amount stays the guess.
+        upper = fields.get("total_amount_upper")
+        if "total_amount" not in fields and (upper is not None or not _words_stretches(layout)):
             for row in layout.rows:
                 for m in re.finditer(r"[¥]\s*(\d[\d,]*\.\d{2})", row.text):
                     v = T.parse_money(m.group(0))

@@ -947,3 +947,26 @@ def test_an_amount_in_words_boxed_apart_from_its_label_is_looked_at_too() -> Non
     assert doc.fields["total_amount_upper"].value == "27.00" and doc.fields["total_amount"].value == "27.00"
     [(x0, _y0, x1, _y1)] = asked
     assert 190 < x0 < 206 and x1 < 300  # the amount's stretch, not the cell joined to it
+
+
+def test_no_yen_guess_for_the_total_when_an_amount_in_words_is_there_but_unreadable() -> None:
+    """With an amount in words on the form, an unlabelled ¥ amount is taken only when it agrees with
+    the words; words OCR misread cannot be agreed with, so no ¥ amount is guessed (the first on the
+    page is a line item here), and the second look's reading gives the total."""
+    rows = [
+        ["上海交通大学医学院附属第九人民医院", "医疗门(急)诊收费票据"],
+        ["业务流水号:36D0046640", "医疗机构类型:三级甲等", "NO.2011387581"],
+        ["姓名:周伟", "性别:男", "医保类型:城保", "社会保障号码:402523676"],
+        ["诊查费(自费)¥3.00", "中医骨伤科专科门诊"],
+        ["合计(大写):", "壹拾侧元"],
+        ["收款单位(章):", "收款员:", "日期:2021-05-2210:36:40"],
+    ]
+    assert "total_amount" not in read_document(form(rows)).fields
+
+    def look(
+        page: int, box: tuple[float, float, float, float], alphabet: str | None = None
+    ) -> OcrLine | None:
+        return _line("壹拾捌元", box[0], box[1], box[3] - box[1], 0.8) if alphabet else None
+
+    f = read_document(form(rows), look=look).fields
+    assert f["total_amount"].value == "18.00" and f["total_amount"].derived == "total_amount_upper"
