@@ -511,13 +511,14 @@ def _line_profiles(
 
 
 def _lines_keep_contrast(
-    profiles: Sequence[_Profile], typical: float, x: int, y: int, bw: int, bh: int
+    profiles: Sequence[_Profile], typical: float, spot: np.ndarray, x: int, y: int, bw: int, bh: int
 ) -> bool:
-    """Whether the OCR lines running through the box (x, y, bw, bh) keep their contrast there: the
-    median of their profiles over the box's columns at :data:`SPOT_TEXT_KEPT` of the page's typical
-    line contrast or more, over :data:`SPOT_TEXT_MIN_LINES` line heights of columns at least. A
-    light that fades strokes fades the text under them; pale texture beside dark text (a card's
-    guilloche, real set r37) leaves the text as dark as elsewhere."""
+    """Whether the OCR lines running through a spot keep their contrast there: the median of their
+    profiles over the columns the spot covers (``spot``: its mask, bounding box (x, y, bw, bh)) at
+    :data:`SPOT_TEXT_KEPT` of the page's typical line contrast or more, over
+    :data:`SPOT_TEXT_MIN_LINES` line heights of columns at least. A light that fades strokes fades
+    the text under them; pale texture beside dark text (a card's guilloche, real set r37) leaves the
+    text as dark as elsewhere."""
     if SPOT_TEXT_KEPT is None or typical <= 0:
         return False
     vals: list[np.ndarray] = []
@@ -528,8 +529,12 @@ def _lines_keep_contrast(
         a, b = max(0, x - cx0), min(len(prof), x + bw - cx0)
         if b - a <= 0:
             continue
-        vals.append(prof[a:b][on_doc[a:b]])
-        heights += (b - a) / max(1, cy1 - cy0)
+        # the columns of the line the spot covers (at its middle row), not the whole bounding box
+        covered = spot[(cy0 + cy1) // 2, cx0 + a : cx0 + b].astype(bool) & on_doc[a:b]
+        if not covered.any():
+            continue
+        vals.append(prof[a:b][covered])
+        heights += float(covered.sum()) / max(1, cy1 - cy0)
     if heights < SPOT_TEXT_MIN_LINES or not vals:
         return False
     pooled = np.concatenate(vals)
@@ -687,7 +692,7 @@ def glare(
         min_spot,
         min_faded_strokes,
         text,
-        lambda x, y, bw, bh: _lines_keep_contrast(measured[0], measured[1], x, y, bw, bh),
+        lambda spot, x, y, bw, bh: _lines_keep_contrast(measured[0], measured[1], spot, x, y, bw, bh),
     )
     washed, spots = (
         (0.0, []) if text_layer else _washed_text(ink, bg, doc, lines, scale, th, small, paper, measured)
@@ -714,7 +719,7 @@ def _stroke_spots(
     min_spot: float,
     min_faded_strokes: int,
     text: Sequence[tuple[float, ...]] = (),
-    text_kept: Callable[[int, int, int, int], bool] | None = None,
+    text_kept: Callable[[np.ndarray, int, int, int, int], bool] | None = None,
 ) -> tuple[np.ndarray | None, list[Box]]:
     """The spots of pale strokes of :func:`glare`: their mask on the working pixels (None: no spot
     possible) and their boxes in the page's pixels."""
@@ -796,7 +801,7 @@ def _stroke_spots(
             continue
         # the text under a light fades with its strokes: lines through the spot as dark as elsewhere
         # mean pale texture beside the text (a card's guilloche, real set r37), not a light
-        if text_kept is not None and text_kept(x, y, bw, bh):
+        if text_kept is not None and text_kept(lab2 == i, x, y, bw, bh):
             continue
         keep |= lab2 == i
         boxes.append((x / scale, y / scale, (x + bw) / scale, (y + bh) / scale))
