@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
+from itertools import groupby
 from pathlib import Path
 from typing import Literal
 
@@ -537,8 +538,8 @@ def _fb_date(which: str) -> Callable[[SpecExtractor, Layout, Callable[[str], str
 def seg_texts(row: Row) -> Iterator[tuple[int, str]]:
     """Each OCR line of a row: its first character's offset in ``row.text``, and its text."""
     start = 0
-    for i in range(len(row.segs)):
-        n = row.owner.count(i)
+    for _, chars in groupby(row.owner):  # a line's characters are consecutive in the row
+        n = sum(1 for _ in chars)
         yield start, row.text[start : start + n]
         start += n
 

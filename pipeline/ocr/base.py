@@ -47,6 +47,14 @@ class OcrEngine(ABC):
         return None
 
 
+def line_prefix(alphabet: str | None = None) -> str:
+    """The key prefix of a one-line reading (cache and recordings): plain, or restricted to an
+    alphabet (keyed by its hash)."""
+    if alphabet is None:
+        return "line:"
+    return f"line-within:{hashlib.sha256(alphabet.encode()).hexdigest()[:12]}:"
+
+
 def join_line(lines: list[OcrLine], image: np.ndarray) -> OcrLine | None:
     """Lines read on a one-line image as one line (left to right, confidence weighted by length)."""
     lines = sorted((ln for ln in lines if ln.text), key=lambda ln: ln.box[0])
@@ -360,10 +368,7 @@ def read_line(
         if engine is None
         else (getattr(engine, "name", ""), getattr(engine, "version", ""))
     )
-    kind = (
-        "line:" if alphabet is None else f"line-within:{hashlib.sha256(alphabet.encode()).hexdigest()[:12]}:"
-    )
-    key = f"{kind}{OcrCache.key(image, ident)}" if cache and ident and ident[0] else ""
+    key = f"{line_prefix(alphabet)}{OcrCache.key(image, ident)}" if cache and ident and ident[0] else ""
     if cache and key:
         hit = cache.get(key)
         if hit is not None:

@@ -31,6 +31,7 @@ class RapidOcrEngine(OcrEngine):
         except ImportError as e:  # pragma: no cover - a hard dependency
             raise OcrEngineError(f"rapidocr is not installed: {e}") from e
         self.rec_min_width = int(rec_min_width)
+        self._rec_index: dict[str, int] | None = None
         self.version = engine_version(self.rec_min_width)
         rec: dict[str, Any] = {}
         if self.rec_min_width != REC_MIN_WIDTH:
@@ -99,8 +100,9 @@ class RapidOcrEngine(OcrEngine):
         if h == 0 or w == 0:
             return None
         rec: Any = self._ocr._load_rec_model()  # RapidOCR's TextRecognizer: its session and decoder
-        chars: list[str] = list(rec.postprocess_op.character)  # 0: CTC blank
-        index = {c: i for i, c in enumerate(chars) if i}
+        if self._rec_index is None:  # the dictionary's characters (0: CTC blank), indexed once
+            self._rec_index = {c: i for i, c in enumerate(rec.postprocess_op.character) if i}
+        index = self._rec_index
         allowed = [c for c in dict.fromkeys(alphabet) if c in index]
         if not allowed:
             return None

@@ -26,16 +26,16 @@ from typing import Any
 import numpy as np
 
 from pipeline.models import OcrLine
-from pipeline.ocr.base import OcrEngine, OcrEngineError
+from pipeline.ocr.base import OcrEngine, OcrEngineError, line_prefix
 
 RERECORD = "intake samples record-ocr samples/cases --out samples/ocr"
 #: recordings of ``read_line`` (recognition only) are keyed apart from ``recognize`` of the same image
-LINE_PREFIX = "line:"
+LINE_PREFIX = line_prefix()
 
 
 def within_key(image: np.ndarray, alphabet: str) -> str:
     """The recording key of a one-line reading restricted to ``alphabet``."""
-    return f"line-within:{hashlib.sha256(alphabet.encode()).hexdigest()[:12]}:{image_key(image)}"
+    return line_prefix(alphabet) + image_key(image)
 
 
 def default_recordings() -> Path:
