@@ -107,3 +107,70 @@ def test_the_runner_reads_a_misread_amount_in_words_again_on_a_real_invoice(tmp_
         doc.fields["total_amount"].value == "18.00"
         and doc.fields["total_amount"].derived == "total_amount_upper"
     )
+
+
+class _Finds(_Colour):
+    """Finds one line: the red patch of ``_photo_turned`` wherever it is in what it is given (a test
+    double that shows the region read, its enlargement and the coordinates given back)."""
+
+    def __init__(self) -> None:
+        self.shapes: list[tuple[int, ...]] = []
+
+    def recognize(self, image: np.ndarray) -> list[OcrLine]:
+        self.shapes.append(tuple(image.shape))
+        ys, xs = np.nonzero((image[:, :, 0] > 150) & (image[:, :, 1] < 80))
+        if not len(xs):
+            return []
+        x0, y0, x1, y1 = float(xs.min()), float(ys.min()), float(xs.max() + 1), float(ys.max() + 1)
+        return [OcrLine(text="red", polygon=[(x0, y0), (x1, y0), (x1, y1), (x0, y1)], confidence=0.95)]
+
+
+def test_a_band_is_read_again_enlarged_in_page_coordinates(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from pipeline.plugins import Rescan
+
+    page, text = _photo_turned()
+    engine = _Finds()
+    look = _looker([page], [text], Settings(home=tmp_path, ocr_max_side=400), engine)
+    assert isinstance(look, Rescan)
+    lines = look.lines(0, (100.0, 0.0, 200.0, 50.0))
+    # the band (100 x 50 of the upright page) was given to OCR enlarged to the longest side allowed
+    assert engine.shapes == [(200, 400, 3)]
+    assert [ln.text for ln in lines] == ["red"]
+    x0, y0, x1, y1 = lines[0].box
+    assert (round(x0), round(y0), round(x1), round(y1)) == (150, 20, 180, 40)
+    # the same band again comes from the cache, not the engine
+    assert [ln.text for ln in look.lines(0, (100.0, 0.0, 200.0, 50.0))] == ["red"]
+    assert len(engine.shapes) == 1
+
+
+def test_a_band_with_nothing_to_read_gives_no_lines(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    page, text = _photo_turned()
+    settings = Settings(home=tmp_path, ocr_cache=False)
+    assert _looker([page], [text], settings, _Finds()).lines(0, (0.0, 60.0, 100.0, 100.0)) == []
+    assert _looker([page], [text], settings, _Finds()).lines(0, (400.0, 300.0, 500.0, 350.0)) == []
+    assert _looker([page], [text], settings, _Finds()).lines(2, (0.0, 0.0, 50.0, 50.0)) == []
+    assert _looker([page], [text], settings, _Colour()).lines(0, (100.0, 0.0, 200.0, 50.0)) == []
+
+
+def test_the_runner_finds_an_unboxed_invoice_number_in_the_header_read_again(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Real set r16 (calibration), real RapidOCR: the red number 1843916700 under the title is never
+    boxed on the page (its line merges with the title's); the header band read again, enlarged,
+    boxes it, and it lies inside the number range the form prints on its edge."""
+    from extractors.reader import read_document
+    from pipeline.ocr import get_engine, recognize_page
+    from samples import realset
+
+    item = next(it for it in realset.load() if it.id == "r16")
+    settings = Settings(home=tmp_path, workers=1, ocr_threads=1)
+    engine = get_engine(settings)
+    img = item.image()
+    lines, rot = recognize_page(img, settings, engine)
+    h, w = img.shape[:2]
+    uw, uh = (h, w) if rot in (90, 270) else (w, h)
+    text = PageText(index=0, width=uw, height=uh, source="image", rotation=rot, lines=lines)
+    page = Page(index=0, width=w, height=h, source="image", image=img)
+    assert "invoice_number" not in read_document([text]).fields
+    doc = read_document([text], look=_looker([page], [text], settings, engine))
+    number = doc.fields["invoice_number"]
+    assert number.value == "1843916700" and number.box is not None
+    assert 700 < number.box[0] < 900 and 430 < number.box[1] < 520  # where it is printed, on the page
