@@ -7,8 +7,8 @@ where labels exist).
 Each labelled item is read as the pipeline reads one image page: ``pipeline.ocr.recognize_page``
 (real OCR, cached on disk by content under ``INTAKE_HOME``: minutes the first time), one
 ``PageText`` of the upright size, ``extractors.reader.read_document`` (the type detected, not
-declared). With ``--look`` the reader gets the runner's second look too (one box read again from the
-upright page's pixels, as ``pipeline.runner._looker``).
+declared). With ``--look`` the reader gets the runner's second look too (``pipeline.runner._looker``: a box
+read again from the upright page's pixels, a band read again enlarged).
 
 Printed per part (``calibration`` / ``heldout``) and per field: right n/N, wrong, not read; the total
 fields right n/N per part and overall; every miss (item, field, label, read) and the detected type
@@ -27,17 +27,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from extractors.reader import read_document  # noqa: E402
 from pipeline.config import Settings, get_settings  # noqa: E402
-from pipeline.models import Document, OcrLine, PageText  # noqa: E402
-from pipeline.ocr import read_line, recognize_page, upright  # noqa: E402
-from pipeline.plugins import Look  # noqa: E402
+from pipeline.models import Document, Page, PageText  # noqa: E402
+from pipeline.ocr import recognize_page  # noqa: E402
+from pipeline.runner import _looker  # noqa: E402
 from samples import realset  # noqa: E402
 
 PARTS = ("calibration", "heldout")
@@ -82,26 +80,6 @@ class Tally:
             self.misses.append(o)
 
 
-def _looker(image: np.ndarray, rotation: int, settings: Settings) -> Look:
-    """The runner's second look (``pipeline.runner._looker``) on one image page."""
-    up = upright(image, rotation)
-    h, w = up.shape[:2]
-
-    def look(
-        page: int, box: tuple[float, float, float, float], alphabet: str | None = None
-    ) -> OcrLine | None:
-        x0, y0 = max(0, int(box[0])), max(0, int(box[1]))
-        x1, y1 = min(w, round(box[2])), min(h, round(box[3]))
-        if page != 0 or x1 - x0 < 4 or y1 - y0 < 4:
-            return None
-        try:
-            return read_line(np.ascontiguousarray(up[y0:y1, x0:x1]), settings, alphabet=alphabet)
-        except Exception:
-            return None
-
-    return look
-
-
 def read_item(item: realset.Item, settings: Settings, look: bool = False) -> Document:
     """The shipping reading of one real image, as the pipeline reads one image page."""
     img = item.image()
@@ -109,7 +87,8 @@ def read_item(item: realset.Item, settings: Settings, look: bool = False) -> Doc
     h, w = img.shape[:2]
     uw, uh = (h, w) if rot in (90, 270) else (w, h)
     page = PageText(index=0, width=uw, height=uh, source="image", rotation=rot, lines=lines)
-    return read_document([page], look=_looker(img, rot, settings) if look else None)
+    shot = Page(index=0, width=w, height=h, source="image", image=img)
+    return read_document([page], look=_looker([shot], [page], settings, None) if look else None)
 
 
 def outcomes(items: Iterable[realset.Item], look: bool = False) -> list[Outcome]:

@@ -19,8 +19,8 @@ from extractors._layout import Layout, Row, Span, _fuzzy_find
 from pipeline import text as T
 from pipeline.codes import DOC_FIELDS, DocType
 from pipeline.config import read_yaml
-from pipeline.models import FieldValue, PageText
-from pipeline.plugins import Look
+from pipeline.models import FieldValue, OcrLine, PageText
+from pipeline.plugins import Look, Rescan
 
 ParseKind = Literal[
     "text",
@@ -55,6 +55,10 @@ class FieldSpec(BaseModel):
     #: regular expressions over the document's text (rows joined) with a group ``v`` holding the value,
     #: for values inside sentences (letters, certificates); tried after the labels, before the fallbacks
     patterns: list[str] = Field(default_factory=list)
+    #: a key field the lines missed is looked for again in this band of the first page (fractions
+    #: of the height its text spans, top to bottom), read again enlarged (the second look's
+    #: ``Rescan``): where forms print it (the invoice number in the header)
+    rescan: tuple[float, float] | None = None
 
 
 class TypeSpec(BaseModel):
@@ -429,8 +433,44 @@ class SpecExtractor:
         """Type-specific corrections (override)."""
 
     def second_look(self, layout: Layout, fields: dict[str, FieldValue], look: Look) -> None:
-        """Fields the OCR lines missed, read again from the pixels of their region (override).
-        ``look(page, box)`` reads one line from that box of the upright page."""
+        """Fields the OCR lines missed, read again from the pixels of their region (extend).
+        ``look(page, box)`` reads one line from that box of the upright page; a look that can
+        (:class:`Rescan`) also reads the band a missing key field is printed in again, enlarged."""
+        self.rescan_missing(layout, fields, look)
+
+    def rescan_missing(self, layout: Layout, fields: dict[str, FieldValue], look: Look) -> None:
+        """Key fields not read that the spec places in a band (``rescan``): the band of the first
+        page with text is read again, enlarged; its lines that the page's reading did not have are
+        added to the page's, and the fields are read again as on the first pass (labels, then
+        fallbacks). Real set r16: the red number under the title, joined with the title's line on
+        the page, is boxed at the larger scale."""
+        if not isinstance(look, Rescan):
+            return
+        bands: dict[tuple[float, float], list[str]] = {}
+        for name, fs in self.spec.fields.items():
+            if fs.key and fs.rescan is not None and name not in fields:
+                bands.setdefault(fs.rescan, []).append(name)
+        page = next((p for p in layout.pages if p.lines), None)
+        if not bands or page is None:
+            return
+        x0 = min(ln.box[0] for ln in page.lines)
+        y0 = min(ln.box[1] for ln in page.lines)
+        x1 = max(ln.box[2] for ln in page.lines)
+        y1 = max(ln.box[3] for ln in page.lines)
+        pad = 0.02 * (x1 - x0)
+        for (top, bottom), names in bands.items():
+            box = (x0 - pad, y0 + top * (y1 - y0) - pad, x1 + pad, y0 + bottom * (y1 - y0) + pad)
+            new = [ln for ln in look.lines(page.index, box) if not _read_already(ln, page.lines)]
+            if not new:
+                continue
+            pages = [
+                p.model_copy(update={"lines": [*p.lines, *new]}) if p is page else p for p in layout.pages
+            ]
+            again = Layout(pages)
+            for name in names:
+                fv = self.read_field(again, name, self.spec.fields[name])
+                if fv is not None and fv.value:
+                    fields[name] = fv
 
     def stops_for(self, fs: FieldSpec) -> list[str]:
         own = {T.compact(x) for x in fs.labels}
@@ -567,6 +607,19 @@ def _fb_date_stamp(
 
 
 _NUMBER_RANGE = re.compile(r"(?<!\d)(\d{8,12})[-—~至](\d{8,12})(?!\d)")
+
+
+def _read_already(line: OcrLine, lines: Sequence[OcrLine]) -> bool:
+    """A line of a region read again that the page's reading has already: it lies over one of the
+    page's lines (half its area or more, or half of that line's)."""
+    ax0, ay0, ax1, ay1 = line.box
+    area = max(1.0, (ax1 - ax0) * (ay1 - ay0))
+    for other in lines:
+        bx0, by0, bx1, by1 = other.box
+        iw, ih = min(ax1, bx1) - max(ax0, bx0), min(ay1, by1) - max(ay0, by0)
+        if iw > 0 and ih > 0 and iw * ih >= 0.5 * min(area, max(1.0, (bx1 - bx0) * (by1 - by0))):
+            return True
+    return False
 
 
 def _fb_number_in_range(

@@ -110,6 +110,7 @@ class IdCardFront(SpecExtractor):
         the allowed values; trusted a little less than a value found on the first pass. A sex only
         derived from the number is looked for too: a read value can be checked against the number
         (identity.card_inconsistent), a derived one cannot."""
+        super().second_look(layout, fields, look)
         for key, label, parse, allowed in _SHORT_VALUES:
             if key in fields and fields[key].derived is None:
                 continue  # read on the first pass (a value derived from the number is looked for)

@@ -71,6 +71,7 @@ class MedicalInvoice(SpecExtractor):
         real set r11 肆佰筑拾柒元, r34 金拾侧元整): its stretch is read again from the pixels, among the
         characters an amount in words can hold only. Taken when that reading is an amount; the total
         in figures, when the form gives none, is derived from it as on the first pass."""
+        super().second_look(layout, fields, look)
         if "total_amount_upper" in fields:
             return
         for row, a, b in _words_stretches(layout)[:UPPER_LOOKS]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from pipeline.codes import DocType
 from pipeline.config import Settings
@@ -156,6 +156,14 @@ class Look(Protocol):
     restrict it)."""
 
     def __call__(self, page: int, box: Box, alphabet: str | None = None) -> OcrLine | None: ...
+
+
+@runtime_checkable
+class Rescan(Protocol):
+    """A look that can also read a region of a page again, detection and recognition, enlarged: the
+    lines found there, in the upright page's coordinates (none where the page has no pixels)."""
+
+    def lines(self, page: int, box: Box) -> list[OcrLine]: ...
 
 
 class Reader(Protocol):

@@ -46,14 +46,13 @@ from pipeline.models import (
     decide,
     load_case,
 )
-from pipeline.ocr import OcrEngine, get_engine, read_line, recognize_page, upright
+from pipeline.ocr import OcrEngine, get_engine, read_line, recognize_page, recognize_region, upright
 from pipeline.pixels import sweep_orphans
 from pipeline.plugins import (
     CaseContext,
     EnrollmentLookup,
     HospitalLookup,
     InvoiceRegister,
-    Look,
     MaterialContext,
     Registry,
 )
@@ -119,32 +118,71 @@ def _read_pages(pages: list[Any], settings: Settings, engine: OcrEngine | None =
     return texts
 
 
-def _looker(pages: list[Any], texts: list[PageText], settings: Settings, engine: OcrEngine | None) -> Look:
-    """A second look for the reader: one line read from a box of an upright page (recognition only,
-    through the OCR cache). A page without pixels, an empty box or an OCR error gives None."""
-    by_index = {p.index: p for p in pages}
-    rotation = {t.index: t.rotation for t in texts}
+class _PageLook:
+    """The reader's second look at the pages of one material (upright, through the OCR cache): one
+    line read from a box (recognition only, optionally restricted to an alphabet), or a band read
+    again, enlarged (:meth:`lines`). A page without pixels, an empty box or an OCR error gives
+    nothing: a second look never fails a material."""
 
-    def look(
-        page: int, box: tuple[float, float, float, float], alphabet: str | None = None
-    ) -> OcrLine | None:
-        p = by_index.get(page)
+    def __init__(
+        self, pages: list[Any], texts: list[PageText], settings: Settings, engine: OcrEngine | None
+    ) -> None:
+        self._pages = {p.index: p for p in pages}
+        self._rotation = {t.index: t.rotation for t in texts}
+        self._settings = settings
+        self._engine = engine
+
+    def _crop(self, page: int, box: tuple[float, float, float, float]) -> tuple[np.ndarray, int, int] | None:
+        p = self._pages.get(page)
         if p is None or not p.has_pixels:
             return None
-        up = upright(p.image, rotation.get(page, 0))
+        up = upright(p.image, self._rotation.get(page, 0))
         h, w = up.shape[:2]
         x0, y0 = max(0, int(box[0])), max(0, int(box[1]))
         x1, y1 = min(w, round(box[2])), min(h, round(box[3]))
         if x1 - x0 < 4 or y1 - y0 < 4:
             return None
+        return np.ascontiguousarray(up[y0:y1, x0:x1]), x0, y0
+
+    def __call__(
+        self, page: int, box: tuple[float, float, float, float], alphabet: str | None = None
+    ) -> OcrLine | None:
+        crop = self._crop(page, box)
+        if crop is None:
+            return None
         try:
             with timing.stage("second_look"):
-                return read_line(np.ascontiguousarray(up[y0:y1, x0:x1]), settings, engine, alphabet=alphabet)
+                return read_line(crop[0], self._settings, self._engine, alphabet=alphabet)
         except Exception as e:  # a second look is a bonus: never fail the material for it
             log.warning("second look not read: %s", type(e).__name__)
             return None
 
-    return look
+    def lines(self, page: int, box: tuple[float, float, float, float]) -> list[OcrLine]:
+        crop = self._crop(page, box)
+        if crop is None:
+            return []
+        image, dx, dy = crop
+        try:
+            with timing.stage("second_look.region"):
+                found = recognize_region(image, self._settings, self._engine)
+        except Exception as e:
+            log.warning("region not read again: %s", type(e).__name__)
+            return []
+        return [
+            OcrLine(
+                text=ln.text,
+                polygon=[(x + dx, y + dy) for x, y in ln.polygon],
+                confidence=ln.confidence,
+            )
+            for ln in found
+        ]
+
+
+def _looker(
+    pages: list[Any], texts: list[PageText], settings: Settings, engine: OcrEngine | None
+) -> _PageLook:
+    """The reader's second look at these pages (:class:`_PageLook`)."""
+    return _PageLook(pages, texts, settings, engine)
 
 
 def process_material(

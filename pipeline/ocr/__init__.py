@@ -7,6 +7,7 @@ from pipeline.ocr.base import (
     get_engine,
     read_line,
     recognize_page,
+    recognize_region,
     upright,
 )
 
@@ -17,5 +18,6 @@ __all__ = [
     "get_engine",
     "read_line",
     "recognize_page",
+    "recognize_region",
     "upright",
 ]
