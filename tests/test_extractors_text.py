@@ -66,6 +66,13 @@ def test_parse_date_range(raw: str, rng: tuple[str | None, str | None]) -> None:
         ("53.00S310300049a0010裂隙灯下眼底检香(前冒镜)1.008.00", "53.00"),
         ("48.0053103000", "48.00"),
         ("金额", None),
+        # a figure run into letters that are no digit's lookalike is garbled, not an amount (real set
+        # r21, held-out: 合计金额 read 会额y9SHA gave 95.00 for 199.67); a ¥ read as Y still marks one
+        ("y9SHA", None),
+        ("27HA", None),
+        ("Y18.00", "18.00"),
+        ("12.50RMB", "12.50"),
+        ("27", "27.00"),
     ],
 )
 def test_parse_money(raw: str, money: str | None) -> None:
@@ -94,6 +101,11 @@ def test_parse_money(raw: str, money: str | None) -> None:
         ("贰佰贰拾贰元参分", "222.03"),
         ("参拾元整", "30.00"),
         ("壹拾捌元整 就诊地点", "18.00"),
+        # numerals cut from their 元 by misread characters, however many: the numerals alone are part
+        # of the amount only (real set r12, held-out: 壹佰 then three misread numerals, then 元…分, gave
+        # 100.00 for 174.24)
+        ("壹佰柴检牌元高路分", None),
+        ("合计(大写):贰拾松杆元整", None),
         ("张伟明", None),
     ],
 )
