@@ -32,10 +32,16 @@ def parse_money(s: str | None) -> str | None:
         marked = re.search(r"[¥$]\s*(-?\d[\d,]*(?:\.\d+)?)", t)
         m = marked.group(1) if marked else None
         if m is None:
-            ms = _MONEY_RE.findall(t)
-            if not ms:
+            first = _MONEY_RE.search(t)
+            if first is None:
                 return None
-            m = ms[0]
+            after = t[first.end() :]
+            run_in = len(first.group(0).partition(".")[2]) > MAX_PLACES
+            if not run_in and re.match(r"[A-Za-z]", after) and not re.match(r"(?i)rmb|cny", after):
+                # run into letters no digit looks like: garbled (real set r21, 合计金额 read 会额y9SHA);
+                # a figure run into the next column's is read below
+                return None
+            m = first.group(0)
         m = m.replace(",", "")
         if m.count(".") > 1:
             return None
@@ -136,6 +142,12 @@ def parse_upper_amount(s: str | None) -> str | None:
         if any(
             m is not best and (0 < best.start() - m.end() <= 2 or 0 < m.start() - best.end() <= 2)
             for m in runs
+        ):
+            return None
+        # the numerals' 元 (or 角, 分) in another run: misread characters, however many, cut the
+        # numerals from it (real set r12: 壹佰 then three misread numerals, then 元…分)
+        if not re.search("[元圆圓角分]", best.group(0)) and any(
+            re.search("[元圆圓角分]", m.group(0)) for m in runs if m.start() > best.end()
         ):
             return None
         t = best.group(0)
