@@ -970,3 +970,70 @@ def test_no_yen_guess_for_the_total_when_an_amount_in_words_is_there_but_unreada
 
     f = read_document(form(rows), look=look).fields
     assert f["total_amount"].value == "18.00" and f["total_amount"].derived == "total_amount_upper"
+
+
+class _Band:
+    """A look that reads a band again (``Rescan``): gives back the lines it is handed, and notes the
+    bands asked for (a test double for the runner's look)."""
+
+    def __init__(self, lines: list[OcrLine]) -> None:
+        self.found = lines
+        self.bands: list[tuple[float, float, float, float]] = []
+
+    def __call__(
+        self, page: int, box: tuple[float, float, float, float], alphabet: str | None = None
+    ) -> None:
+        return None
+
+    def lines(self, page: int, box: tuple[float, float, float, float]) -> list[OcrLine]:
+        self.bands.append(box)
+        return [ln for ln in self.found if box[1] <= ln.box[1] and ln.box[3] <= box[3]]
+
+
+def _line_at(text: str, x0: float, y0: float, x1: float, y1: float) -> OcrLine:
+    return OcrLine(text=text, polygon=[(x0, y0), (x1, y0), (x1, y1), (x0, y1)], confidence=0.97)
+
+
+_NO_NUMBER = [
+    ("上海市第六人民医院", 145, 440, 411, 482),
+    ("医疗门（急）诊收费票据", 466, 450, 806, 487),
+    ("姓名：", 144, 522, 175, 540),
+    ("项目", 195, 547, 225, 566),
+    ("西药费", 175, 569, 226, 590),
+    ("222.03", 306, 565, 357, 586),
+    ("合计(大写):", 146, 722, 214, 744),
+    ("贰佰贰拾贰元叁分", 220, 722, 335, 744),
+    ("1840000001-1850000000", 131, 746, 151, 889),
+    ("日期：", 560, 877, 600, 900),
+    ("2020070312:52:44", 691, 877, 822, 900),
+]
+
+
+def test_a_missing_invoice_number_is_looked_for_in_the_header_band_read_again() -> None:
+    pages = _boxed_page(list(_NO_NUMBER), 0.97)
+    assert "invoice_number" not in read_document(pages).fields
+    band = _Band(
+        [
+            _line_at("医疗门（急）诊收费票据", 468, 451, 805, 486),  # the page's line again: not added twice
+            _line_at("1843916700", 752, 472, 904, 497),  # boxed at the larger scale
+            _line_at("9999999999", 700, 860, 820, 880),  # outside the band: never given
+        ]
+    )
+    doc = read_document(pages, look=band)
+    assert doc.fields["invoice_number"].value == "1843916700"
+    assert len(band.bands) == 1
+    _, top, _, bottom = band.bands[0]
+    assert top < 440 and 560 < bottom < 640  # the top 40 % of the text (440 .. 900), a little padded
+
+
+def test_no_band_is_read_again_when_nothing_is_missing_or_nothing_new_is_found() -> None:
+    rows = [*_NO_NUMBER, ("No.1843916700", 752, 472, 904, 497)]
+    band = _Band([_line_at("1111111111", 752, 500, 904, 520)])
+    assert read_document(_boxed_page(rows, 0.97), look=band).fields["invoice_number"].value == "1843916700"
+    assert band.bands == []  # read on the first pass: no band read
+    empty = _Band([])
+    assert "invoice_number" not in read_document(_boxed_page(list(_NO_NUMBER), 0.97), look=empty).fields
+    assert len(empty.bands) == 1
+    # a figure found in the band but outside the printed number range is no invoice number
+    other = _Band([_line_at("2001010002935431", 209, 479, 326, 504)])
+    assert "invoice_number" not in read_document(_boxed_page(list(_NO_NUMBER), 0.97), look=other).fields
