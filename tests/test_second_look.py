@@ -4,6 +4,8 @@ gives None (a second look never fails a material)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from pipeline.config import Settings
@@ -82,16 +84,13 @@ def test_an_alphabet_reaches_the_engine_and_is_cached_apart(tmp_path) -> None:  
     )
 
 
-def test_the_runner_reads_a_misread_amount_in_words_again_on_a_real_invoice(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    """Real set r34 (calibration), real RapidOCR end to end through the runner's look: the lines read
-    the amount in words 金拾侧元整 (unreadable); the look, restricted to an amount's characters, reads
-    壹拾捌元整 from the pixels: 18.00, the invoice's total."""
-    from extractors.reader import read_document
+def _real_page(item_id: str, settings: Settings) -> tuple[PageText, Any]:
+    """One image of the real set read as the runner reads an image page (real RapidOCR): its text
+    and the runner's look at its pixels."""
     from pipeline.ocr import get_engine, recognize_page
     from samples import realset
 
-    item = next(it for it in realset.load() if it.id == "r34")
-    settings = Settings(home=tmp_path, workers=1, ocr_threads=1)
+    item = next(it for it in realset.load() if it.id == item_id)
     engine = get_engine(settings)
     img = item.image()
     lines, rot = recognize_page(img, settings, engine)
@@ -99,8 +98,18 @@ def test_the_runner_reads_a_misread_amount_in_words_again_on_a_real_invoice(tmp_
     uw, uh = (h, w) if rot in (90, 270) else (w, h)
     text = PageText(index=0, width=uw, height=uh, source="image", rotation=rot, lines=lines)
     page = Page(index=0, width=w, height=h, source="image", image=img)
+    return text, _looker([page], [text], settings, engine)
+
+
+def test_the_runner_reads_a_misread_amount_in_words_again_on_a_real_invoice(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Real set r34 (calibration), real RapidOCR end to end through the runner's look: the lines read
+    the amount in words 金拾侧元整 (unreadable); the look, restricted to an amount's characters, reads
+    壹拾捌元整 from the pixels: 18.00, the invoice's total."""
+    from extractors.reader import read_document
+
+    text, look = _real_page("r34", Settings(home=tmp_path, workers=1, ocr_threads=1))
     assert "total_amount_upper" not in read_document([text]).fields
-    doc = read_document([text], look=_looker([page], [text], settings, engine))
+    doc = read_document([text], look=look)
     up = doc.fields["total_amount_upper"]
     assert up.value == "18.00" and up.raw is not None and "侧" not in up.raw and up.confidence < 0.9
     assert (
@@ -159,20 +168,10 @@ def test_the_runner_finds_an_unboxed_invoice_number_in_the_header_read_again(tmp
     boxed on the page (its line merges with the title's); the header band read again, enlarged,
     boxes it, and it lies inside the number range the form prints on its edge."""
     from extractors.reader import read_document
-    from pipeline.ocr import get_engine, recognize_page
-    from samples import realset
 
-    item = next(it for it in realset.load() if it.id == "r16")
-    settings = Settings(home=tmp_path, workers=1, ocr_threads=1)
-    engine = get_engine(settings)
-    img = item.image()
-    lines, rot = recognize_page(img, settings, engine)
-    h, w = img.shape[:2]
-    uw, uh = (h, w) if rot in (90, 270) else (w, h)
-    text = PageText(index=0, width=uw, height=uh, source="image", rotation=rot, lines=lines)
-    page = Page(index=0, width=w, height=h, source="image", image=img)
+    text, look = _real_page("r16", Settings(home=tmp_path, workers=1, ocr_threads=1))
     assert "invoice_number" not in read_document([text]).fields
-    doc = read_document([text], look=_looker([page], [text], settings, engine))
+    doc = read_document([text], look=look)
     number = doc.fields["invoice_number"]
     assert number.value == "1843916700" and number.box is not None
     assert 700 < number.box[0] < 900 and 430 < number.box[1] < 520  # where it is printed, on the page

@@ -349,6 +349,19 @@ def _reads_well(lines: list[OcrLine]) -> bool:
     return mean_conf >= 0.85 and _vertical_share(lines) < 0.3
 
 
+def _keyed(image: np.ndarray, settings: Settings, engine: Any | None, prefix: str) -> tuple[Any, str]:
+    """The cache and the key of a reading other than a page's (``prefix`` keeps it apart): keyed by
+    the engine that reads, or the configured one when none is loaded; no key without a cache or an
+    engine identity."""
+    cache = _cache(settings)
+    ident = (
+        _identity(settings)
+        if engine is None
+        else (getattr(engine, "name", ""), getattr(engine, "version", ""))
+    )
+    return cache, (f"{prefix}{OcrCache.key(image, ident)}" if cache and ident and ident[0] else "")
+
+
 def read_line(
     image: np.ndarray,
     settings: Settings,
@@ -362,13 +375,7 @@ def read_line(
     cached read needs no engine loaded). Line entries have their own keys: the same pixels read as
     a page are another entry. With ``alphabet``, the reading is restricted to its characters
     (:meth:`OcrEngine.read_line_within`), keyed apart again."""
-    cache = _cache(settings)
-    ident = (
-        _identity(settings)
-        if engine is None
-        else (getattr(engine, "name", ""), getattr(engine, "version", ""))
-    )
-    key = f"{line_prefix(alphabet)}{OcrCache.key(image, ident)}" if cache and ident and ident[0] else ""
+    cache, key = _keyed(image, settings, engine, line_prefix(alphabet))
     if cache and key:
         hit = cache.get(key)
         if hit is not None:
@@ -409,13 +416,7 @@ def recognize_region(
     else:
         scale = 1.0
     image = np.ascontiguousarray(image)
-    cache = _cache(settings)
-    ident = (
-        _identity(settings)
-        if engine is None
-        else (getattr(engine, "name", ""), getattr(engine, "version", ""))
-    )
-    key = f"{REGION_PREFIX}{OcrCache.key(image, ident)}" if cache and ident and ident[0] else ""
+    cache, key = _keyed(image, settings, engine, REGION_PREFIX)
     hit = cache.get(key) if cache and key else None
     if hit is not None:
         timing.count("ocr_region_cache_hits")
