@@ -175,3 +175,15 @@ def test_the_runner_finds_an_unboxed_invoice_number_in_the_header_read_again(tmp
     number = doc.fields["invoice_number"]
     assert number.value == "1843916700" and number.box is not None
     assert 700 < number.box[0] < 900 and 430 < number.box[1] < 520  # where it is printed, on the page
+
+
+def test_a_band_wider_than_ocr_takes_is_given_to_it_downscaled(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A band of a huge page is not given to OCR at full size: like a page, at ``ocr_max_side`` on its
+    long side, its lines scaled back."""
+    page, text = _photo_turned()
+    engine = _Finds()
+    look = _looker([page], [text], Settings(home=tmp_path, ocr_max_side=100), engine)
+    lines = look.lines(0, (0.0, 0.0, 200.0, 100.0))
+    assert engine.shapes == [(50, 100, 3)]
+    assert [ln.text for ln in lines] == ["red"]
+    assert all(abs(a - b) <= 2 for a, b in zip(lines[0].box, (150, 20, 180, 40), strict=True))
