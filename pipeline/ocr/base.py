@@ -403,18 +403,18 @@ def recognize_region(
     load: Callable[[], Any] | None = None,
 ) -> list[OcrLine]:
     """A region of an upright page read again, detection and recognition, enlarged to the longest
-    side OCR is given (``ocr_max_side``; by ``REGION_MAX_ENLARGE`` at most): small print that the
+    side OCR is given (``ocr_max_side``; by ``REGION_MAX_ENLARGE`` at most; a larger region is
+    brought down to it, as a page is): small print that the
     page's own reading did not box, or joined with a line beside it (a red number under a title, real
     set r16), is boxed at the larger scale. No turning: the page is upright already. Lines come back
     in the region's own coordinates; cached apart from page readings (``region:`` keys)."""
     h, w = image.shape[:2]
     scale = min(REGION_MAX_ENLARGE, settings.ocr_max_side / max(h, w, 1))
-    if scale > 1.0:
+    if scale != 1.0:  # enlarged; or, a band of a huge page, brought down to what OCR is given, as a page
         import cv2
 
-        image = cv2.resize(image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_CUBIC)
-    else:
-        scale = 1.0
+        size = (max(1, round(w * scale)), max(1, round(h * scale)))
+        image = cv2.resize(image, size, interpolation=cv2.INTER_CUBIC if scale > 1.0 else cv2.INTER_AREA)
     image = np.ascontiguousarray(image)
     cache, key = _keyed(image, settings, engine, REGION_PREFIX)
     hit = cache.get(key) if cache and key else None
