@@ -61,10 +61,7 @@ class MedicalInvoice(SpecExtractor):
         # A form that prints its total only in words (the Shanghai outpatient form: 合计(大写) and no
         # 小写): the total in figures is that amount, derived from it, not read.
         if "total_amount" not in fields and "total_amount_upper" in fields:
-            up = fields["total_amount_upper"]
-            fields["total_amount"] = up.model_copy(
-                update={"confidence": min(up.confidence, 0.85), "derived": "total_amount_upper"}
-            )
+            fields["total_amount"] = _total_from_words(fields["total_amount_upper"])
 
     def second_look(self, layout: Layout, fields: dict[str, FieldValue], look: Look) -> None:
         """An amount in words the lines hold but OCR misread (a numeral read as another character,
@@ -91,10 +88,13 @@ class MedicalInvoice(SpecExtractor):
             )
             fields["total_amount_upper"] = up
             if "total_amount" not in fields:
-                fields["total_amount"] = up.model_copy(
-                    update={"confidence": min(up.confidence, 0.85), "derived": "total_amount_upper"}
-                )
+                fields["total_amount"] = _total_from_words(up)
             return
+
+
+def _total_from_words(up: FieldValue) -> FieldValue:
+    """The total in figures of a form that gives it only in words: that amount, derived, not read."""
+    return up.model_copy(update={"confidence": min(up.confidence, 0.85), "derived": "total_amount_upper"})
 
 
 def _words_stretches(layout: Layout) -> list[tuple[Row, int, int]]:

@@ -131,12 +131,15 @@ class _PageLook:
         self._rotation = {t.index: t.rotation for t in texts}
         self._settings = settings
         self._engine = engine
+        self._upright: dict[int, np.ndarray] = {}  # each page turned once, for all its looks
 
     def _crop(self, page: int, box: tuple[float, float, float, float]) -> tuple[np.ndarray, int, int] | None:
-        p = self._pages.get(page)
-        if p is None or not p.has_pixels:
-            return None
-        up = upright(p.image, self._rotation.get(page, 0))
+        up = self._upright.get(page)
+        if up is None:
+            p = self._pages.get(page)
+            if p is None or not p.has_pixels:
+                return None
+            up = self._upright[page] = upright(p.image, self._rotation.get(page, 0))
         h, w = up.shape[:2]
         x0, y0 = max(0, int(box[0])), max(0, int(box[1]))
         x1, y1 = min(w, round(box[2])), min(h, round(box[3]))

@@ -6,8 +6,9 @@ labelled by hand: document type, capture, every seal with its kind (``supervisio
 bureau's printed 监制章, part of the form; ``issuer``: the institution's own stamp; ``other``), colour,
 shape and box (fractions of the image), and whether it is stamped over text, faint or partly off
 the page; glare; and ``fields``: contract fields legible on the image, read by eye, in the reader's
-normalised form (dates ``YYYY-MM-DD``, amounts ``109.24``, numbers as digits). Each item is either in the ``calibration`` part or the ``heldout`` part, fixed in
-the manifest: thresholds may be tuned on the first only.
+normalised form (dates ``YYYY-MM-DD``, amounts ``109.24``, numbers as digits). Each item is either
+in the ``calibration`` part or the ``heldout`` part, fixed in the manifest: thresholds may be tuned
+on the first only.
 
 Material whose licence does not allow copying stays out of the repository: put it in a folder with
 a ``manifest.yaml`` of the same form and name that folder in ``INTAKE_REAL_EXTRA``; the tests and

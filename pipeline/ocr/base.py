@@ -396,12 +396,7 @@ REGION_MAX_ENLARGE = 3.0
 REGION_PREFIX = "region:"
 
 
-def recognize_region(
-    image: np.ndarray,
-    settings: Settings,
-    engine: Any | None = None,
-    load: Callable[[], Any] | None = None,
-) -> list[OcrLine]:
+def recognize_region(image: np.ndarray, settings: Settings, engine: Any | None = None) -> list[OcrLine]:
     """A region of an upright page read again, detection and recognition, enlarged to the longest
     side OCR is given (``ocr_max_side``; by ``REGION_MAX_ENLARGE`` at most; a larger region is
     brought down to it, as a page is): small print that the
@@ -410,11 +405,13 @@ def recognize_region(
     in the region's own coordinates; cached apart from page readings (``region:`` keys)."""
     h, w = image.shape[:2]
     scale = min(REGION_MAX_ENLARGE, settings.ocr_max_side / max(h, w, 1))
-    if scale != 1.0:  # enlarged; or, a band of a huge page, brought down to what OCR is given, as a page
+    if scale > 1.0:
         import cv2
 
         size = (max(1, round(w * scale)), max(1, round(h * scale)))
-        image = cv2.resize(image, size, interpolation=cv2.INTER_CUBIC if scale > 1.0 else cv2.INTER_AREA)
+        image = cv2.resize(image, size, interpolation=cv2.INTER_CUBIC)
+    else:  # a band of a huge page: brought down to what OCR is given, as a page is
+        image, scale = _downscale(image, settings.ocr_max_side)
     image = np.ascontiguousarray(image)
     cache, key = _keyed(image, settings, engine, REGION_PREFIX)
     hit = cache.get(key) if cache and key else None
@@ -422,16 +419,20 @@ def recognize_region(
         timing.count("ocr_region_cache_hits")
         lines = hit[0]
     else:
-        if engine is None:
-            engine = load() if load is not None else get_engine(settings)
-        lines = engine.recognize(image)
+        lines = (engine or get_engine(settings)).recognize(image)
         if cache and key:
             cache.put(key, lines, 0)
-    if scale == 1.0:
+    return _scaled(lines, 1.0 / scale)
+
+
+def _scaled(lines: list[OcrLine], factor: float) -> list[OcrLine]:
+    """Lines read on a resized image, in the original image's coordinates."""
+    if factor == 1.0:
         return list(lines)
-    inv = 1.0 / scale
     return [
-        OcrLine(text=ln.text, polygon=[(x * inv, y * inv) for x, y in ln.polygon], confidence=ln.confidence)
+        OcrLine(
+            text=ln.text, polygon=[(x * factor, y * factor) for x, y in ln.polygon], confidence=ln.confidence
+        )
         for ln in lines
     ]
 
@@ -479,16 +480,7 @@ def recognize_page(
                 best_lines, best_rot, best_score = lines, rot, s
             if _reads_well(lines):
                 break
-    if scale != 1.0:
-        inv = 1.0 / scale
-        best_lines = [
-            OcrLine(
-                text=ln.text,
-                polygon=[(x * inv, y * inv) for x, y in ln.polygon],
-                confidence=ln.confidence,
-            )
-            for ln in best_lines
-        ]
+    best_lines = _scaled(best_lines, 1.0 / scale)
     if cache:
         cache.put(key, best_lines, best_rot)
     return best_lines, best_rot
